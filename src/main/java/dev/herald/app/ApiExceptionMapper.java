@@ -1,0 +1,15 @@
+package dev.herald.app;
+
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/** Sends Herald's own refusals as their JSON error. */
+@Provider
+public class ApiExceptionMapper implements ExceptionMapper<ApiException> {
+
+    @Override
+    public Response toResponse(ApiException e) {
+        return ErrorBody.response(e.status(), e.code(), e.getMessage()).build();
+    }
+}

@@ -1,0 +1,22 @@
+package dev.herald.app;
+
+import dev.herald.ops.HealthResource;
+import dev.herald.stream.ClientsResource;
+import dev.herald.stream.EventStreamHeaders;
+import dev.herald.stream.EventsResource;
+import dev.herald.stream.SseEventWriter;
+import jakarta.ws.rs.ApplicationPath;
+import jakarta.ws.rs.core.Application;
+import java.util.Set;
+
+/** Herald's HTTP API under {@code /api}; the classes are listed so every server deploys exactly these. */
+@ApplicationPath("api")
+public class HeraldApplication extends Application {
+
+    @Override
+    public Set<Class<?>> getClasses() {
+        return Set.of(EventsResource.class, ClientsResource.class, HealthResource.class,
+                SseEventWriter.class, EventStreamHeaders.class,
+                ApiExceptionMapper.class, WebApplicationExceptionMapper.class);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.herald.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/** Herald's settings, read once at deployment, typed, each with a named default and a range. */
+public record HeraldConfig(
+        int retryMs,
+        int heartbeatSeconds,
+        int historySize,
+        int topicsPerConnection,
+        int eventMaxBytes,
+        int subscriberQueueSize) {
+
+    public static final String RETRY_MS = "herald.retry.ms";
+    public static final String HEARTBEAT_SECONDS = "herald.heartbeat.seconds";
+    public static final String HISTORY_SIZE = "herald.history.size";
+    public static final String TOPICS_PER_CONNECTION = "herald.limits.topics-per-connection";
+    public static final String EVENT_MAX_BYTES = "herald.event.max-bytes";
+    public static final String SUBSCRIBER_QUEUE_SIZE = "herald.subscriber.queue-size";
+
+    /** Reads every key through {@code lookup} (null means unset); an invalid value names its key. */
+    public static HeraldConfig read(UnaryOperator<String> lookup) {
+        Reader reader = new Reader(lookup);
+        return new HeraldConfig(
+                // the browser's reconnection delay; EventSource accepts any, above 10 minutes nobody waits
+                reader.integer(RETRY_MS, 3000, 1, 600_000),
+                // a proxy's idle timeout is rarely under 30 s; an hour is the longest a dead client may linger
+                reader.integer(HEARTBEAT_SECONDS, 15, 1, 3600),
+                // each event is at most event.max-bytes, so this bounds the history's memory
+                reader.integer(HISTORY_SIZE, 10_000, 1, 1_000_000),
+                // every topic is a route lookup per event; 1024 covers any page without letting one client fan out
+                reader.integer(TOPICS_PER_CONNECTION, 64, 1, 1024),
+                // the body of one publish; 16 MiB is far beyond what SSE clients should parse per event
+                reader.integer(EVENT_MAX_BYTES, 64 * 1024, 256, 16 * 1024 * 1024),
+                // live events waiting for one client before it is dropped as too slow (it catches up on reconnect)
+                reader.integer(SUBSCRIBER_QUEUE_SIZE, 1000, 1, 1_000_000));
+    }
+
+    /** The effective settings by key, for the start-up log line. */
+    public Map<String, Object> asMap() {
+        Map<String, Object> map = new LinkedHashMap<>();
+        map.put(RETRY_MS, retryMs);
+        map.put(HEARTBEAT_SECONDS, heartbeatSeconds);
+        map.put(HISTORY_SIZE, historySize);
+        map.put(TOPICS_PER_CONNECTION, topicsPerConnection);
+        map.put(EVENT_MAX_BYTES, eventMaxBytes);
+        map.put(SUBSCRIBER_QUEUE_SIZE, subscriberQueueSize);
+        return map;
+    }
+
+    private record Reader(UnaryOperator<String> lookup) {
+
+        int integer(String key, int defaultValue, int min, int max) {
+            String raw = lookup.apply(key);
+            if (raw == null || raw.isBlank()) {
+                return defaultValue;
+            }
+            int value;
+            try {
+                value = Integer.parseInt(raw.trim());
+            } catch (NumberFormatException e) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not a whole number");
+            }
+            if (value < min || value > max) {
+                throw new InvalidConfigException(key, value + " is outside " + min + ".." + max);
+            }
+            return value;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.herald.ops;
+
+import dev.herald.app.HeraldLifecycle;
+import dev.herald.app.Json;
+import jakarta.servlet.ServletContext;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+
+/** Health for load balancers: live while the WAR runs, ready while it takes new streams. */
+@Path("health")
+@Produces(MediaType.APPLICATION_JSON)
+public class HealthResource {
+
+    @Context
+    private ServletContext context;
+
+    @GET
+    @Path("live")
+    public Response live() {
+        return status(true);
+    }
+
+    @GET
+    @Path("ready")
+    public Response ready() {
+        return status(HeraldLifecycle.hub(context).isReady());
+    }
+
+    private static Response status(boolean up) {
+        return Response.status(up ? 200 : 503).entity(Json.write(Map.of("status", up ? "UP" : "DOWN"))).build();
+    }
+}

@@ -1,0 +1,101 @@
+package dev.herald.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.herald.app.ApiException;
+import dev.herald.app.Json;
+import dev.herald.history.Topics;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A publish request, validated: {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000}}.
+ * Anything else is refused with a 4xx before it can reach the wire.
+ */
+public record EventDraft(String topic, String type, String data, Integer retryMs) {
+
+    private static final Set<String> FIELDS = Set.of("topic", "type", "data", "retry");
+    static final int MIN_RETRY_MS = 1000;
+    static final int MAX_RETRY_MS = 600_000;
+
+    /** Parses a UTF-8 JSON body. */
+    public static EventDraft parse(byte[] body) {
+        JsonNode root;
+        try {
+            root = Json.parse(body);
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest("malformed_json", "the body is not valid UTF-8 JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || root.isMissingNode()) {
+            throw ApiException.badRequest("malformed_json", "the body is empty");
+        }
+        if (!root.isObject()) {
+            throw ApiException.badRequest("invalid_body", "the body must be a JSON object");
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext();) {
+            String name = it.next().getKey();
+            if (!FIELDS.contains(name)) {
+                throw ApiException.badRequest("unknown_field", "unknown field '" + truncate(name)
+                        + "'; allowed: topic, type, data, retry");
+            }
+        }
+        JsonNode data = root.get("data");
+        if (data == null) {
+            throw ApiException.badRequest("missing_data", "the field 'data' is required (any JSON value)");
+        }
+        return new EventDraft(topic(root.get("topic")), type(root.get("type")), Json.write(data), retry(root.get("retry")));
+    }
+
+    private static String topic(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw ApiException.badRequest("invalid_topic", "'topic' must be a string");
+        }
+        String topic = node.textValue();
+        if (Topics.isReserved(topic)) {
+            throw new ApiException(403, "reserved_topic", "topics starting with '$' are Herald's own");
+        }
+        if (!Topics.isValidName(topic)) {
+            throw ApiException.badRequest("invalid_topic",
+                    "'topic' must be 1-" + Topics.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ : / -");
+        }
+        return topic;
+    }
+
+    private static String type(JsonNode node) {
+        if (node == null) {
+            return Topics.DEFAULT_TYPE;
+        }
+        if (!node.isTextual()) {
+            throw ApiException.badRequest("invalid_type", "'type' must be a string");
+        }
+        String type = node.textValue();
+        if (!Topics.isValidName(type)) {
+            throw ApiException.badRequest("invalid_type",
+                    "'type' must be 1-" + Topics.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ : / -");
+        }
+        if (Topics.RESERVED_TYPES.contains(type)) {
+            throw ApiException.badRequest("reserved_type", "the type '" + type + "' is Herald's own");
+        }
+        return type;
+    }
+
+    private static Integer retry(JsonNode node) {
+        if (node == null) {
+            return null;
+        }
+        if (!node.isIntegralNumber() || !node.canConvertToInt()
+                || node.intValue() < MIN_RETRY_MS || node.intValue() > MAX_RETRY_MS) {
+            throw ApiException.badRequest("invalid_retry",
+                    "'retry' must be a whole number of milliseconds from " + MIN_RETRY_MS + " to " + MAX_RETRY_MS);
+        }
+        return node.intValue();
+    }
+
+    private static String truncate(String text) {
+        return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+    }
+}

@@ -1,0 +1,7 @@
+package dev.herald.stream;
+
+import java.util.List;
+
+/** A connected client as {@code GET /api/clients} lists it. */
+public record ClientInfo(String clientId, List<String> topics, String connectedAt) {
+}

@@ -1,0 +1,67 @@
+package dev.herald.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class HeraldConfigTest {
+
+    @Test
+    void usesTheDocumentedDefaultsWhenNothingIsSet() {
+        HeraldConfig config = HeraldConfig.read(key -> null);
+
+        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000), config);
+    }
+
+    @Test
+    void readsEachKeyTyped() {
+        Map<String, String> values = Map.of(
+                "herald.retry.ms", "5000",
+                "herald.heartbeat.seconds", " 2 ",
+                "herald.history.size", "7",
+                "herald.limits.topics-per-connection", "3",
+                "herald.event.max-bytes", "1024",
+                "herald.subscriber.queue-size", "9");
+
+        assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9), HeraldConfig.read(values::get));
+    }
+
+    @Test
+    void refusesAValueThatIsNotANumberNamingTheKey() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> HeraldConfig.read(Map.of("herald.history.size", "lots")::get));
+
+        assertTrue(e.getMessage().contains("herald.history.size"), e.getMessage());
+    }
+
+    @Test
+    void refusesAValueOutOfRangeNamingTheKey() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> HeraldConfig.read(Map.of("herald.heartbeat.seconds", "0")::get));
+
+        assertTrue(e.getMessage().contains("herald.heartbeat.seconds"), e.getMessage());
+    }
+
+    @Test
+    void systemPropertiesWinOverEnvironmentWhichWinsOverContextParameters() {
+        var lookup = ConfigSources.chain(
+                Map.of("herald.retry.ms", "1111")::get,
+                Map.of("HERALD_RETRY_MS", "2222", "HERALD_HISTORY_SIZE", "33"),
+                Map.of("herald.retry.ms", "3333", "herald.history.size", "44", "herald.heartbeat.seconds", "5")::get);
+
+        HeraldConfig config = HeraldConfig.read(lookup);
+
+        assertEquals(1111, config.retryMs());
+        assertEquals(33, config.historySize());
+        assertEquals(5, config.heartbeatSeconds());
+    }
+
+    @Test
+    void environmentNamesAreUpperCaseWithUnderscores() {
+        assertEquals("HERALD_LIMITS_TOPICS_PER_CONNECTION",
+                ConfigSources.environmentName("herald.limits.topics-per-connection"));
+    }
+}

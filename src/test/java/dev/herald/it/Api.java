@@ -1,0 +1,73 @@
+package dev.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Herald's HTTP API as a test calls it, against one deployed WAR. */
+final class Api {
+
+    private static final Pattern ID = Pattern.compile("\\{\"id\":\"([A-Za-z0-9._-]+)\"}");
+
+    private final URI base;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final ExecutorService readers;
+
+    Api(URL deployment, ExecutorService readers) {
+        this.base = URI.create(deployment.toExternalForm().replaceAll("/?$", "/"));
+        this.readers = readers;
+    }
+
+    /** {@code path} relative to the WAR's root, e.g. {@code api/events?topic=a}. */
+    URI uri(String path) {
+        return base.resolve(path);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Publishes {@code json} and returns the id Herald assigned. */
+    String publish(String json) throws IOException, InterruptedException {
+        HttpResponse<String> response = post("api/events", "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(202, response.statusCode(), response.body());
+        Matcher matcher = ID.matcher(response.body());
+        if (!matcher.matches()) {
+            throw new AssertionError("no id in " + response.body());
+        }
+        return matcher.group(1);
+    }
+
+    String publish(String topic, String data) throws IOException, InterruptedException {
+        return publish(topic == null ? "{\"data\":" + data + "}" : "{\"topic\":\"" + topic + "\",\"data\":" + data + "}");
+    }
+
+    SseStream stream(String query) throws IOException {
+        return stream(query, Map.of());
+    }
+
+    SseStream stream(String query, Map<String, String> headers) throws IOException {
+        return SseStream.open(uri("api/events" + (query.isEmpty() ? "" : "?" + query)), headers, readers);
+    }
+}

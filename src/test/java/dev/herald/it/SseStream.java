@@ -1,0 +1,236 @@
+package dev.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * An event stream read over a plain socket, so a test sees the exact bytes and can drop the connection the way
+ * a closed browser tab does. Parses HTTP/1.1 (chunked or not) and the SSE fields as EventSource does.
+ */
+final class SseStream implements AutoCloseable {
+
+    private static final int WAIT_SECONDS = 10;
+
+    private final Socket socket;
+    private final int status;
+    private final Map<String, String> headers;
+    private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
+    private final StringBuilder raw = new StringBuilder();
+
+    private SseStream(Socket socket, int status, Map<String, String> headers) {
+        this.socket = socket;
+        this.status = status;
+        this.headers = headers;
+    }
+
+    /** Opens {@code uri} with the given extra request headers; events are read on {@code readers}. */
+    static SseStream open(URI uri, Map<String, String> requestHeaders, ExecutorService readers) throws IOException {
+        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        socket.setSoTimeout(60_000);
+        StringBuilder request = new StringBuilder()
+                .append("GET ").append(uri.getRawPath()).append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                .append(" HTTP/1.1\r\nHost: ").append(uri.getHost()).append(':').append(uri.getPort())
+                .append("\r\nAccept: text/event-stream\r\n");
+        requestHeaders.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+        OutputStream out = socket.getOutputStream();
+        out.write(request.append("\r\n").toString().getBytes(StandardCharsets.UTF_8));
+        out.flush();
+
+        InputStream in = new BufferedInputStream(socket.getInputStream());
+        String statusLine = line(in);
+        Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        for (String header = line(in); !header.isEmpty(); header = line(in)) {
+            int colon = header.indexOf(':');
+            headers.put(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
+        }
+        SseStream stream = new SseStream(socket, Integer.parseInt(statusLine.split(" ")[1]), headers);
+        boolean chunked = "chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"));
+        readers.execute(() -> stream.read(chunked ? new ChunkedInput(in) : in));
+        return stream;
+    }
+
+    int status() {
+        return status;
+    }
+
+    String header(String name) {
+        return headers.get(name);
+    }
+
+    /** The stream's text so far, as received. */
+    synchronized String raw() {
+        return raw.toString();
+    }
+
+    /** The next event; fails when none arrives in time. */
+    SseEvent next() throws InterruptedException {
+        Object next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertNotNull(next, "no event within " + WAIT_SECONDS + " s");
+        if (next instanceof Throwable failure) {
+            throw new AssertionError("the stream ended: " + failure, failure);
+        }
+        return (SseEvent) next;
+    }
+
+    /** Every event up to and including the first that matches. */
+    List<SseEvent> until(Predicate<SseEvent> last) throws InterruptedException {
+        List<SseEvent> received = new ArrayList<>();
+        SseEvent event;
+        do {
+            event = next();
+            received.add(event);
+        } while (!last.test(event));
+        return received;
+    }
+
+    /** Skips events until one matches, and returns it. */
+    SseEvent await(Predicate<SseEvent> wanted) throws InterruptedException {
+        List<SseEvent> received = until(wanted);
+        return received.get(received.size() - 1);
+    }
+
+    /** Reads through the opening part and returns its {@code ready} event. */
+    SseEvent ready() throws InterruptedException {
+        return await(e -> e.type().equals("ready"));
+    }
+
+    /** Asserts that nothing more arrives within a short wait. */
+    void assertNothingMore() throws InterruptedException {
+        Object next = events.poll(300, TimeUnit.MILLISECONDS);
+        assertNull(next, () -> "unexpected " + next);
+    }
+
+    /** Waits for the server to end the stream. */
+    void awaitEnd() throws InterruptedException {
+        Object next;
+        do {
+            next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(next, "the stream did not end within " + WAIT_SECONDS + " s");
+        } while (!(next instanceof Throwable));
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    private void read(InputStream in) {
+        String id = null;
+        String event = null;
+        StringBuilder data = null;
+        Integer retry = null;
+        try {
+            for (String line = utf8Line(in); line != null; line = utf8Line(in)) {
+                synchronized (this) {
+                    raw.append(line).append('\n');
+                }
+                if (line.isEmpty()) {
+                    if (id != null || event != null || data != null || retry != null) {
+                        events.add(new SseEvent(id, event, data == null ? null : data.toString(), retry));
+                    }
+                    id = null;
+                    event = null;
+                    data = null;
+                    retry = null;
+                    continue;
+                }
+                if (line.startsWith(":")) {
+                    continue;
+                }
+                int colon = line.indexOf(':');
+                String field = colon < 0 ? line : line.substring(0, colon);
+                String value = colon < 0 ? "" : line.substring(colon + 1);
+                if (value.startsWith(" ")) {
+                    value = value.substring(1);
+                }
+                switch (field) {
+                    case "id" -> id = value;
+                    case "event" -> event = value;
+                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+                    case "retry" -> retry = Integer.valueOf(value);
+                    default -> throw new IOException("unknown field: " + line);
+                }
+            }
+            events.add(new IOException("end of stream"));
+        } catch (IOException | RuntimeException e) {
+            events.add(e);
+        }
+    }
+
+    private static String line(InputStream in) throws IOException {
+        String line = utf8Line(in);
+        if (line == null) {
+            throw new IOException("connection closed in the headers");
+        }
+        return line;
+    }
+
+    /** A line without its CR LF or LF; null at the end of the stream. */
+    private static String utf8Line(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != -1 && b != '\n') {
+            bytes.write(b);
+        }
+        if (b == -1 && bytes.size() == 0) {
+            return null;
+        }
+        String line = bytes.toString(StandardCharsets.UTF_8);
+        return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+    }
+
+    /** Undoes HTTP/1.1 chunked transfer coding. */
+    private static final class ChunkedInput extends InputStream {
+
+        private final InputStream in;
+        private int left;
+        private boolean done;
+
+        ChunkedInput(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (done) {
+                return -1;
+            }
+            if (left == 0) {
+                String size = line(in).toLowerCase(Locale.ROOT);
+                int semicolon = size.indexOf(';');
+                left = Integer.parseInt(semicolon < 0 ? size.trim() : size.substring(0, semicolon).trim(), 16);
+                if (left == 0) {
+                    done = true;
+                    return -1;
+                }
+            }
+            int b = in.read();
+            if (b == -1) {
+                throw new IOException("connection closed inside a chunk");
+            }
+            if (--left == 0) {
+                line(in);
+            }
+            return b;
+        }
+    }
+}

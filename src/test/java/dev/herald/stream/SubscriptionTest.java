@@ -1,0 +1,73 @@
+package dev.herald.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.app.ApiException;
+import dev.herald.history.Event;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SubscriptionTest {
+
+    @Test
+    void keepsTopicsInOrderWithoutRepeats() {
+        Subscription s = Subscription.of(List.of("orders", "likes", "orders", "$presence"), null, null, null, 64);
+
+        assertEquals(List.of("orders", "likes", "$presence"), s.topics());
+        assertTrue(s.presence());
+        assertFalse(s.envelope());
+    }
+
+    @Test
+    void wantsEventsOfItsTopicsAndEventsWithoutTopic() {
+        Subscription s = Subscription.of(List.of("orders"), "true", null, null, 64);
+
+        assertTrue(s.wants(new Event(null, "orders", "message", "1", null)));
+        assertTrue(s.wants(new Event(null, null, "message", "1", null)));
+        assertFalse(s.wants(new Event(null, "likes", "message", "1", null)));
+        assertTrue(s.envelope());
+    }
+
+    @Test
+    void refusesInvalidAndUnknownReservedTopics() {
+        for (String topic : new String[] {"", "a b", "a\nb", "$other", "x".repeat(129)}) {
+            ApiException e = assertThrows(ApiException.class, () -> Subscription.of(List.of(topic), null, null, null, 64));
+            assertEquals("invalid_topic", e.code(), topic);
+        }
+    }
+
+    @Test
+    void refusesMoreTopicsThanTheLimit() {
+        ApiException e = assertThrows(ApiException.class,
+                () -> Subscription.of(List.of("a", "b", "c"), null, null, null, 2));
+
+        assertEquals("too_many_topics", e.code());
+        assertEquals(400, e.status());
+    }
+
+    @Test
+    void refusesAnEnvelopeThatIsNotTrueOrFalse() {
+        assertEquals("invalid_envelope",
+                assertThrows(ApiException.class, () -> Subscription.of(List.of(), "yes", null, null, 64)).code());
+    }
+
+    @Test
+    void theLastEventIdHeaderWinsOverTheQueryParameter() {
+        assertEquals("abc12345-2", Subscription.of(List.of(), null, "abc12345-2", "abc12345-1", 64).lastEventId());
+        assertEquals("abc12345-1", Subscription.of(List.of(), null, null, "abc12345-1", 64).lastEventId());
+        assertEquals("abc12345-1", Subscription.of(List.of(), null, "", "abc12345-1", 64).lastEventId());
+        assertNull(Subscription.of(List.of(), null, null, null, 64).lastEventId());
+    }
+
+    @Test
+    void refusesALastEventIdThatNoServerCouldHaveSent() {
+        for (String id : new String[] {"a b", "a\r\nevent: x", "x".repeat(65), "caf\u00e9"}) {
+            ApiException e = assertThrows(ApiException.class, () -> Subscription.of(List.of(), null, id, null, 64));
+            assertEquals("invalid_last_event_id", e.code(), id);
+        }
+    }
+}
