@@ -7,6 +7,7 @@ import dev.herald.stream.EventsResource;
 import dev.herald.stream.SseEventWriter;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
+import java.util.Map;
 import java.util.Set;
 
 /** Herald's HTTP API under {@code /api}; the classes are listed so every server deploys exactly these. */
@@ -18,5 +19,13 @@ public class HeraldApplication extends Application {
         return Set.of(EventsResource.class, ClientsResource.class, HealthResource.class,
                 SseEventWriter.class, EventStreamHeaders.class,
                 ApiExceptionMapper.class, WebApplicationExceptionMapper.class);
+    }
+
+    /** Jersey features Herald does not use, which would otherwise warn at every start that their APIs are absent. */
+    @Override
+    public Map<String, Object> getProperties() {
+        return Map.of(
+                "jersey.config.server.wadl.disableWadl", true,
+                "jersey.config.disableDefaultProvider", "DATASOURCE,DOMSOURCE,RENDEREDIMAGE,SAXSOURCE,SOURCE,STREAMSOURCE");
     }
 }

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,7 @@ final class SseStream implements AutoCloseable {
     private final Map<String, String> headers;
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final StringBuilder raw = new StringBuilder();
+    private final CountDownLatch comment = new CountDownLatch(1);
 
     private SseStream(Socket socket, int status, Map<String, String> headers) {
         this.socket = socket;
@@ -113,6 +115,11 @@ final class SseStream implements AutoCloseable {
         return await(e -> e.type().equals("ready"));
     }
 
+    /** Whether a comment line (a heartbeat) arrived within {@code seconds}. */
+    boolean awaitComment(int seconds) throws InterruptedException {
+        return comment.await(seconds, TimeUnit.SECONDS);
+    }
+
     /** Asserts that nothing more arrives within a short wait. */
     void assertNothingMore() throws InterruptedException {
         Object next = events.poll(300, TimeUnit.MILLISECONDS);
@@ -154,6 +161,7 @@ final class SseStream implements AutoCloseable {
                     continue;
                 }
                 if (line.startsWith(":")) {
+                    comment.countDown();
                     continue;
                 }
                 int colon = line.indexOf(':');

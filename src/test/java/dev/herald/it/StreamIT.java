@@ -53,6 +53,18 @@ class StreamIT extends DeployedWar {
     }
 
     @Test
+    void anIdleStreamGetsHeartbeatComments() throws Exception {
+        try (SseStream idle = api.stream("topic=quiet")) {
+            idle.ready();
+
+            // the test servers run with herald.heartbeat.seconds=1
+            assertTrue(idle.awaitComment(10), "no heartbeat within 10 s");
+            assertTrue(idle.raw().contains("\n: heartbeat\n"), idle.raw());
+            idle.assertNothingMore();
+        }
+    }
+
+    @Test
     void aPublishedEventReachesEveryClientOnceInOrder() throws Exception {
         List<SseStream> clients = new ArrayList<>();
         try {
