@@ -25,8 +25,7 @@ final class EventFormat {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("clientId", clientId);
         data.put("topics", topics);
-        return sse.newEventBuilder().name("welcome").reconnectDelay(retryMs).data(String.class, Json.write(data))
-                .mediaType(MediaType.TEXT_PLAIN_TYPE).build();
+        return control("welcome", data).reconnectDelay(retryMs).build();
     }
 
     /** Tells a client that its Last-Event-ID cannot be honoured, so it reloads its state. No id. */
@@ -34,14 +33,12 @@ final class EventFormat {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("lastEventId", lastEventId);
         data.put("reason", reason.code());
-        return control("reset", data);
+        return control("reset", data).build();
     }
 
     /** Ends the catch-up part; its id positions the client even when it never gets a published event. */
     OutboundSseEvent ready(EventId position, int replayed) {
-        return sse.newEventBuilder().name("ready").id(position.toString())
-                .data(String.class, Json.write(Map.of("replayed", replayed)))
-                .mediaType(MediaType.TEXT_PLAIN_TYPE).build();
+        return control("ready", Map.of("replayed", replayed)).id(position.toString()).build();
     }
 
     /** A published or presence event, its data wrapped with its topic when the client asked for envelopes. */
@@ -63,9 +60,8 @@ final class EventFormat {
         return sse.newEventBuilder().comment("heartbeat").build();
     }
 
-    private OutboundSseEvent control(String name, Map<String, Object> data) {
-        return sse.newEventBuilder().name(name).data(String.class, Json.write(data))
-                .mediaType(MediaType.TEXT_PLAIN_TYPE).build();
+    private OutboundSseEvent.Builder control(String name, Map<String, ?> data) {
+        return sse.newEventBuilder().name(name).data(String.class, Json.write(data)).mediaType(MediaType.TEXT_PLAIN_TYPE);
     }
 
     private static String envelope(Event event) {
