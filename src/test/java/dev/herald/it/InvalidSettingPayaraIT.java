@@ -26,13 +26,13 @@ class InvalidSettingPayaraIT {
 
     @Deployment(testable = false)
     static WebArchive misconfigured() {
-        return MisconfiguredWar.build();
+        return BuiltWar.misconfigured();
     }
 
     @Test
     void anInvalidSettingStopsTheApplication() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                server.toURI().resolve("/" + MisconfiguredWar.NAME + "/api/health/live")).build(),
+                server.toURI().resolve("/" + BuiltWar.MISCONFIGURED + "/api/health/live")).build(),
                 HttpResponse.BodyHandlers.ofString());
 
         assertEquals(404, response.statusCode(), response.body());

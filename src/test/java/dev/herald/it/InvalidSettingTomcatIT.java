@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,7 +12,6 @@ import org.jboss.arquillian.container.test.api.Deployer;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
-import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -30,23 +28,23 @@ class InvalidSettingTomcatIT {
 
     @Deployment(name = "herald", testable = false, order = 1)
     static WebArchive herald() {
-        return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("herald.war")));
+        return BuiltWar.load();
     }
 
-    @Deployment(name = MisconfiguredWar.NAME, testable = false, managed = false, order = 2)
+    @Deployment(name = BuiltWar.MISCONFIGURED, testable = false, managed = false, order = 2)
     static WebArchive misconfigured() {
-        return MisconfiguredWar.build();
+        return BuiltWar.misconfigured();
     }
 
     @Test
     void anInvalidSettingStopsTheDeployment() throws Exception {
         try {
-            RuntimeException refused = assertThrows(RuntimeException.class, () -> deployer.deploy(MisconfiguredWar.NAME));
+            RuntimeException refused = assertThrows(RuntimeException.class, () -> deployer.deploy(BuiltWar.MISCONFIGURED));
             assertTrue(String.valueOf(refused.getMessage()).contains("context failed to start"), refused.getMessage());
 
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> misconfigured = http.send(HttpRequest.newBuilder(
-                    herald.toURI().resolve("/" + MisconfiguredWar.NAME + "/api/health/live")).build(),
+                    herald.toURI().resolve("/" + BuiltWar.MISCONFIGURED + "/api/health/live")).build(),
                     HttpResponse.BodyHandlers.ofString());
             HttpResponse<String> configured = http.send(HttpRequest.newBuilder(
                     herald.toURI().resolve("api/health/live")).build(), HttpResponse.BodyHandlers.ofString());
@@ -54,7 +52,7 @@ class InvalidSettingTomcatIT {
             assertEquals(404, misconfigured.statusCode(), misconfigured.body());
             assertEquals(200, configured.statusCode(), configured.body());
         } finally {
-            deployer.undeploy(MisconfiguredWar.NAME);
+            deployer.undeploy(BuiltWar.MISCONFIGURED);
         }
     }
 }
