@@ -2,9 +2,7 @@ package dev.herald.app;
 
 import dev.herald.ops.HealthResource;
 import dev.herald.stream.ClientsResource;
-import dev.herald.stream.EventStreamHeaders;
 import dev.herald.stream.EventsResource;
-import dev.herald.stream.SseEventWriter;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
 import java.util.Map;
@@ -17,7 +15,6 @@ public class HeraldApplication extends Application {
     @Override
     public Set<Class<?>> getClasses() {
         return Set.of(EventsResource.class, ClientsResource.class, HealthResource.class,
-                SseEventWriter.class, EventStreamHeaders.class,
                 ApiExceptionMapper.class, WebApplicationExceptionMapper.class);
     }
 

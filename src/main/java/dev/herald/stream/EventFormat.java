@@ -11,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Builds Herald's events on the wire with the JAX-RS {@link Sse}: data is always one line of JSON text. */
+/**
+ * Builds Herald's events with the JAX-RS {@link Sse}, each encoded once for the wire: data is always one line of
+ * JSON text.
+ */
 final class EventFormat {
 
     private final Sse sse;
@@ -25,7 +28,7 @@ final class EventFormat {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("clientId", clientId);
         data.put("topics", topics);
-        return control("welcome", data).reconnectDelay(retryMs).build();
+        return new EncodedEvent(control("welcome", data).reconnectDelay(retryMs).build());
     }
 
     /** Tells a client that its Last-Event-ID cannot be honoured, so it reloads its state. No id. */
@@ -33,12 +36,12 @@ final class EventFormat {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("lastEventId", lastEventId);
         data.put("reason", reason.code());
-        return control("reset", data).build();
+        return new EncodedEvent(control("reset", data).build());
     }
 
     /** Ends the catch-up part; its id positions the client even when it never gets a published event. */
     OutboundSseEvent ready(EventId position, int replayed) {
-        return control("ready", Map.of("replayed", replayed)).id(position.toString()).build();
+        return new EncodedEvent(control("ready", Map.of("replayed", replayed)).id(position.toString()).build());
     }
 
     /** A published or presence event, its data wrapped with its topic when the client asked for envelopes. */
@@ -52,12 +55,7 @@ final class EventFormat {
         if (event.retryMs() != null) {
             builder.reconnectDelay(event.retryMs());
         }
-        return builder.build();
-    }
-
-    /** A comment line: keeps proxies from closing an idle stream and finds clients that are gone. */
-    OutboundSseEvent heartbeat() {
-        return sse.newEventBuilder().comment("heartbeat").build();
+        return new EncodedEvent(builder.build());
     }
 
     private OutboundSseEvent.Builder control(String name, Map<String, ?> data) {

@@ -9,6 +9,7 @@ import dev.herald.publish.PublishBody;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -21,14 +22,20 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
+import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /api/events}: GET opens a stream, POST publishes an event. */
+/**
+ * {@code /api/events}: GET opens a stream, POST publishes an event. A stream's events are built with the runtime's
+ * {@code Sse} and broadcast through {@code SseBroadcaster}s; Herald's own sink writes them to the servlet's
+ * non-blocking output, so no client can hold a thread.
+ */
 @Path("events")
 public class EventsResource {
+
+    static final String CONTENT_TYPE = MediaType.SERVER_SENT_EVENTS + ";charset=UTF-8";
 
     @Context
     private ServletContext context;
@@ -37,24 +44,41 @@ public class EventsResource {
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void subscribe(@Context SseEventSink sink, @Context HttpServletRequest request,
+    public void subscribe(@Context HttpServletRequest request, @Context HttpServletResponse response,
             @QueryParam("topic") List<String> topics,
             @QueryParam("envelope") String envelope,
             @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventIdHeader,
-            @QueryParam("lastEventId") String lastEventIdQuery) {
+            @QueryParam("lastEventId") String lastEventIdQuery) throws IOException {
         Hub hub = HeraldLifecycle.hub(context);
         Subscription subscription = Subscription.of(topics, envelope, lastEventIdHeader, lastEventIdQuery,
                 hub.config().topicsPerConnection());
-        StreamEndListener streamEnd = new StreamEndListener();
-        AsyncContext async = request.getAsyncContext();
+        AsyncContext async = request.startAsync();
         // a stream ends when Herald or the client ends it, never on the servlet's async timeout (30 s on Tomcat)
         async.setTimeout(0);
+        StreamEndListener streamEnd = new StreamEndListener();
         async.addListener(streamEnd);
+        Subscriber subscriber;
         try {
-            streamEnd.attach(hub.subscribe(subscription, sink, sse));
+            subscriber = hub.subscribe(subscription, response.getOutputStream(), async::complete, sse);
         } catch (HubClosedException e) {
+            // takes effect once this dispatch returns, after the runtime has written the error
+            async.complete();
             throw shuttingDown(e);
         }
+        streamEnd.attach(subscriber);
+        response.setStatus(HttpServletResponse.SC_OK);
+        response.setContentType(CONTENT_TYPE);
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-cache");
+        // nginx and similar proxies would otherwise hold events back to fill their buffers
+        response.setHeader("X-Accel-Buffering", "no");
+        try {
+            // committed here, so the runtime's empty response to this void method changes nothing
+            response.flushBuffer();
+        } catch (IOException e) {
+            subscriber.close(Subscriber.CloseReason.CLIENT_GONE);
+            return;
+        }
+        StreamStartFilter.startAfterRuntime(request, subscriber);
     }
 
     @POST

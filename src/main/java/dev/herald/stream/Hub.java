@@ -8,9 +8,9 @@ import dev.herald.history.History;
 import dev.herald.history.Replay;
 import dev.herald.history.Topics;
 import dev.herald.publish.EventDraft;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import jakarta.ws.rs.sse.SseEventSink;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -57,8 +57,8 @@ public final class Hub implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.history = new History(EventId.newRun(), config.historySize());
-        // writes block on slow sockets; a few threads per core keep one slow client from holding up the rest
-        this.delivery = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()),
+        // writes never block (a full socket parks its subscriber until the container calls back): a thread per core
+        this.delivery = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 named("herald-delivery"));
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(named("herald-heartbeat"));
         heartbeats.scheduleAtFixedRate(this::heartbeat, config.heartbeatSeconds(), config.heartbeatSeconds(),
@@ -69,15 +69,18 @@ public final class Hub implements AutoCloseable {
         return config;
     }
 
-    /** Opens a stream on {@code sink}: welcome, the catch-up or a reset, ready, then live events. */
-    Subscriber subscribe(Subscription subscription, SseEventSink sink, Sse sse) {
+    /**
+     * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, ready,
+     * then live events. {@code end} completes the request.
+     */
+    Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse) {
         EventFormat format = new EventFormat(sse);
         synchronized (lock) {
             if (closed) {
                 throw new HubClosedException();
             }
             Subscriber subscriber = new Subscriber(newClientId(), subscription.topics(), subscription.envelope(),
-                    clock.instant(), sink, format, delivery, config.subscriberQueueSize(), this::closed);
+                    clock.instant(), out, end, format, delivery, config.subscriberQueueSize(), this::closed);
             Replay replay = subscription.lastEventId() == null
                     ? new Replay(List.of(), null, history.newestId())
                     : history.after(subscription.lastEventId(), subscription::wants);

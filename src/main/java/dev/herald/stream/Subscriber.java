@@ -1,10 +1,15 @@
 package dev.herald.stream;
 
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.SseEventSink;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,17 +21,21 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One open stream: the container's sink behind a bounded queue. {@code send} only enqueues, so a publisher
- * never waits for a client; one task at a time writes the queue to the client on the hub's delivery executor.
- * The stream's opening part (welcome, catch-up, ready) is written first and is not counted against the bound.
- * A client whose queue is full is disconnected: it reconnects with Last-Event-ID and catches up.
+ * One open stream: a bounded queue of encoded events in front of the servlet's non-blocking output. {@code send}
+ * only enqueues, so a publisher never waits for a client. Draining runs on the hub's delivery executor, or on
+ * the container's thread when a full socket becomes writable again; it writes everything queued and then
+ * flushes once, so events that queued up while the socket was busy leave in one write. A client that stops
+ * reading holds no thread: its events wait in its queue, and when the queue is full it is disconnected, to
+ * reconnect with Last-Event-ID and catch up. The opening part (welcome, catch-up, ready) is written first and
+ * is not counted against the bound.
  */
-final class Subscriber implements SseEventSink {
+final class Subscriber implements SseEventSink, WriteListener {
 
     private static final Logger LOG = Logger.getLogger(Subscriber.class.getName());
-    /** Events written per turn on the executor before other clients get theirs. */
-    private static final int WRITES_PER_TURN = 64;
-    /** A write to a connection the container found broken fails at once; this only bounds the unexpected. */
+    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+    /** Bytes written per turn on the executor before other clients get theirs. */
+    private static final int BYTES_PER_TURN = 64 * 1024;
+    /** Non-blocking writes never wait for the client; this only bounds the unexpected. */
     private static final Duration CONTAINER_CLOSE_WAIT = Duration.ofSeconds(5);
 
     /** Why a stream ended. */
@@ -36,27 +45,42 @@ final class Subscriber implements SseEventSink {
     private final List<String> topics;
     private final boolean envelope;
     private final Instant connectedAt;
-    private final SseEventSink sink;
+    private final ServletOutputStream out;
+    private final Runnable end;
     private final EventFormat format;
-    private final Executor writer;
+    private final Executor executor;
     private final int queueLimit;
     private final BiConsumer<Subscriber, CloseReason> onClosed;
 
     private final Object lock = new Object();
-    private final ArrayDeque<OutboundSseEvent> queue = new ArrayDeque<>();
-    private Iterator<OutboundSseEvent> opening = List.<OutboundSseEvent>of().iterator();
-    private boolean writing;
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private Iterator<OutboundSseEvent> opening = Collections.emptyIterator();
+    /** The output is ours to write: set by {@link #start()} once the runtime has finished with the request. */
+    private boolean started;
+    /** A thread is draining; only that thread writes. */
+    private boolean draining;
+    /** The output said it is not ready; the container calls {@link #onWritePossible()} when it is. */
+    private boolean awaitingWritable;
+    /** The container called back while a drain was running: that drain goes on instead of stopping. */
+    private boolean writableAgain;
     private boolean closed;
+    /** The container has ended the request: the output must not be touched or completed any more. */
+    private boolean endedByContainer;
+    private boolean endCalled;
+    /** The thread draining now: the container may report the end on it, and it must not wait for itself. */
+    private Thread drainer;
 
-    Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, SseEventSink sink,
-            EventFormat format, Executor writer, int queueLimit, BiConsumer<Subscriber, CloseReason> onClosed) {
+    Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, ServletOutputStream out,
+            Runnable end, EventFormat format, Executor executor, int queueLimit,
+            BiConsumer<Subscriber, CloseReason> onClosed) {
         this.clientId = clientId;
         this.topics = List.copyOf(topics);
         this.envelope = envelope;
         this.connectedAt = connectedAt;
-        this.sink = sink;
+        this.out = out;
+        this.end = end;
         this.format = format;
-        this.writer = writer;
+        this.executor = executor;
         this.queueLimit = queueLimit;
         this.onClosed = onClosed;
     }
@@ -81,44 +105,91 @@ final class Subscriber implements SseEventSink {
         return format;
     }
 
-    /** Starts writing: first the opening events, produced lazily so a long catch-up costs no memory up front. */
+    /** Sets the opening events, produced lazily so a long catch-up costs no memory up front. */
     void open(Iterator<OutboundSseEvent> openingEvents) {
         synchronized (lock) {
             opening = openingEvents;
         }
-        schedule();
+    }
+
+    /**
+     * Starts writing. Called once the runtime is done with the request, so that nothing else uses the output:
+     * the container answers with a first {@link #onWritePossible()}.
+     */
+    void start() {
+        synchronized (lock) {
+            if (closed || started) {
+                return;
+            }
+            started = true;
+            awaitingWritable = true;
+        }
+        try {
+            out.setWriteListener(this);
+        } catch (IllegalStateException e) {
+            LOG.log(Level.FINE, "the stream of " + clientId + " ended before it started", e);
+            close(CloseReason.CLIENT_GONE);
+        }
     }
 
     /** Enqueues a live event; never blocks. A full queue disconnects the client. */
     @Override
     public CompletionStage<?> send(OutboundSseEvent event) {
+        byte[] bytes = EncodedEvent.bytesOf(event);
         boolean overflow;
+        boolean drain = false;
         synchronized (lock) {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("stream closed"));
             }
             overflow = queue.size() >= queueLimit;
             if (!overflow) {
-                queue.add(event);
+                queue.add(bytes);
+                drain = claimDrain();
             }
         }
         if (overflow) {
             close(CloseReason.SLOW);
             return CompletableFuture.failedFuture(new IllegalStateException("client too slow: queue full"));
         }
-        schedule();
+        if (drain) {
+            scheduleDrain();
+        }
         return CompletableFuture.completedFuture(null);
     }
 
-    /** Writes a heartbeat comment when nothing else is on its way, so a dead connection shows itself. */
+    /** Writes a heartbeat comment when the stream is idle, so a dead connection shows itself. */
     void heartbeat() {
         synchronized (lock) {
-            if (closed || writing || !queue.isEmpty()) {
+            if (closed || draining || awaitingWritable || !started || !queue.isEmpty()) {
                 return;
             }
-            queue.add(format.heartbeat());
+            queue.add(HEARTBEAT);
+            draining = true;
         }
-        schedule();
+        scheduleDrain();
+    }
+
+    @Override
+    public void onWritePossible() {
+        synchronized (lock) {
+            awaitingWritable = false;
+            if (closed) {
+                return;
+            }
+            if (draining) {
+                writableAgain = true;
+                return;
+            }
+            draining = true;
+        }
+        drain();
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        LOG.log(Level.FINE, () -> "the stream of " + clientId + " failed: " + failure);
+        close(CloseReason.CLIENT_GONE);
     }
 
     @Override
@@ -134,21 +205,22 @@ final class Subscriber implements SseEventSink {
     }
 
     /**
-     * Ends the stream. The container's sink is closed here unless a write task owns it; then that task closes
-     * it, so a write and the close never overlap, and closing never waits for a stalled client.
+     * Ends the stream. The request is completed here unless a drain is running; then the drain completes it
+     * when it stops, so a write and the completion never overlap.
      */
     void close(CloseReason reason) {
-        boolean writerCloses;
+        boolean endNow;
         synchronized (lock) {
             if (closed) {
                 return;
             }
             closed = true;
             queue.clear();
-            writerCloses = writing;
+            opening = Collections.emptyIterator();
+            endNow = !draining;
         }
-        if (!writerCloses) {
-            closeSink();
+        if (endNow) {
+            endRequest();
         }
         onClosed.accept(this, reason);
     }
@@ -158,11 +230,14 @@ final class Subscriber implements SseEventSink {
      * once nothing writes to the request any more, because the container recycles it for another client.
      */
     void closeByContainer() {
+        synchronized (lock) {
+            endedByContainer = true;
+        }
         close(CloseReason.CLIENT_GONE);
         long deadline = System.nanoTime() + CONTAINER_CLOSE_WAIT.toNanos();
         synchronized (lock) {
             long left;
-            while (writing && (left = deadline - System.nanoTime()) > 0) {
+            while (draining && drainer != Thread.currentThread() && (left = deadline - System.nanoTime()) > 0) {
                 try {
                     lock.wait(Math.max(1, left / 1_000_000));
                 } catch (InterruptedException e) {
@@ -173,81 +248,138 @@ final class Subscriber implements SseEventSink {
         }
     }
 
-    private void schedule() {
-        synchronized (lock) {
-            if (writing || closed) {
-                return;
-            }
-            writing = true;
+    /** Under the lock: true when the caller must start a drain. */
+    private boolean claimDrain() {
+        if (!started || draining || awaitingWritable) {
+            return false;
         }
+        draining = true;
+        return true;
+    }
+
+    private void scheduleDrain() {
         try {
-            writer.execute(this::writeSome);
+            executor.execute(this::drain);
         } catch (RejectedExecutionException e) {
-            stopWriting();
+            stopDraining();
             close(CloseReason.SHUTDOWN);
         }
     }
 
-    private void writeSome() {
-        for (int i = 0; i < WRITES_PER_TURN; i++) {
-            OutboundSseEvent next;
-            synchronized (lock) {
-                if (closed) {
-                    break;
+    /** Runs with {@code draining} set, on one thread at a time. */
+    private void drain() {
+        synchronized (lock) {
+            drainer = Thread.currentThread();
+        }
+        int budget = BYTES_PER_TURN;
+        boolean unflushed = false;
+        try {
+            while (true) {
+                if (isClosed()) {
+                    finishDrain();
+                    return;
                 }
-                next = opening.hasNext() ? opening.next() : queue.poll();
-                if (next == null) {
-                    writing = false;
-                    lock.notifyAll();
+                if (!out.isReady()) {
+                    if (waitForWritable()) {
+                        return;
+                    }
+                    continue;
+                }
+                byte[] next = budget > 0 ? take() : null;
+                if (next != null) {
+                    out.write(next);
+                    budget -= next.length;
+                    unflushed = true;
+                } else if (unflushed) {
+                    out.flush();
+                    unflushed = false;
+                } else if (budget <= 0) {
+                    // the queue may hold more: let other clients' drains run first, then go on
+                    scheduleDrain();
+                    return;
+                } else if (finishDrain()) {
                     return;
                 }
             }
-            if (!write(next)) {
-                close(CloseReason.CLIENT_GONE);
-            }
+        } catch (IOException | IllegalStateException e) {
+            LOG.log(Level.FINE, () -> "writing to " + clientId + " failed: " + e);
+            stopDraining();
+            close(CloseReason.CLIENT_GONE);
         }
-        release();
     }
 
-    /** Ends this write task's turn: closes the sink if the stream was closed meanwhile, else lets others write. */
-    private void release() {
-        boolean ended;
+    private byte[] take() {
         synchronized (lock) {
-            ended = closed;
-            if (!ended) {
-                writing = false;
+            if (closed) {
+                return null;
             }
+            if (opening.hasNext()) {
+                return EncodedEvent.bytesOf(opening.next());
+            }
+            return queue.poll();
         }
-        if (!ended) {
-            schedule();
-            return;
-        }
-        closeSink();
-        stopWriting();
     }
 
-    private void stopWriting() {
+    /** The output is full: stop until the container calls back, unless it already has. True when stopped. */
+    private boolean waitForWritable() {
+        boolean completeNow;
         synchronized (lock) {
-            writing = false;
+            if (writableAgain && !closed) {
+                writableAgain = false;
+                return false;
+            }
+            writableAgain = false;
+            awaitingWritable = !closed;
+            draining = false;
+            drainer = null;
+            lock.notifyAll();
+            completeNow = closed;
+        }
+        if (completeNow) {
+            endRequest();
+        }
+        return true;
+    }
+
+    /** Nothing left to write: stop, unless more arrived meanwhile. True when stopped. */
+    private boolean finishDrain() {
+        boolean completeNow;
+        synchronized (lock) {
+            if (!closed && (opening.hasNext() || !queue.isEmpty())) {
+                return false;
+            }
+            writableAgain = false;
+            draining = false;
+            drainer = null;
+            lock.notifyAll();
+            completeNow = closed;
+        }
+        if (completeNow) {
+            endRequest();
+        }
+        return true;
+    }
+
+    private void stopDraining() {
+        synchronized (lock) {
+            draining = false;
+            drainer = null;
             lock.notifyAll();
         }
     }
 
-    private void closeSink() {
-        try {
-            sink.close();
-        } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "closing the stream of " + clientId + " failed", e);
+    /** Completes the request once, unless the container already ended it. */
+    private void endRequest() {
+        synchronized (lock) {
+            if (endCalled || endedByContainer) {
+                return;
+            }
+            endCalled = true;
         }
-    }
-
-    private boolean write(OutboundSseEvent event) {
         try {
-            sink.send(event).toCompletableFuture().join();
-            return true;
+            end.run();
         } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "writing to " + clientId + " failed", e);
-            return false;
+            LOG.log(Level.FINE, "ending the stream of " + clientId + " failed", e);
         }
     }
 }

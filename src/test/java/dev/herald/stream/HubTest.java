@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.config.HeraldConfig;
 import dev.herald.history.EventId;
 import dev.herald.publish.EventDraft;
-import jakarta.ws.rs.sse.OutboundSseEvent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,17 +25,29 @@ class HubTest {
     private final JerseyEvents sse = new JerseyEvents();
     private final Hub hub = new Hub(CONFIG, Clock.systemUTC());
     private final ExecutorService publisher = Executors.newSingleThreadExecutor();
+    /** Calls write listeners back, as the container's threads do. */
+    private final ExecutorService container = Executors.newCachedThreadPool();
+    private final List<RecordingOutput> outputs = new ArrayList<>();
 
     @AfterEach
     void close() throws InterruptedException {
         hub.close();
         publisher.shutdownNow();
+        container.shutdownNow();
         assertTrue(publisher.awaitTermination(5, TimeUnit.SECONDS));
+        assertTrue(container.awaitTermination(5, TimeUnit.SECONDS));
+        outputs.forEach(RecordingOutput::assertUsedCorrectly);
     }
 
-    private RecordingSink subscribe(List<String> topics, boolean envelope, String lastEventId) {
-        RecordingSink sink = RecordingSink.reading();
-        hub.subscribe(Subscription.of(topics, String.valueOf(envelope), lastEventId, null, 64), sink, sse);
+    private RecordingOutput subscribe(List<String> topics, boolean envelope, String lastEventId) {
+        return subscribe(topics, envelope, lastEventId, false);
+    }
+
+    private RecordingOutput subscribe(List<String> topics, boolean envelope, String lastEventId, boolean stalled) {
+        RecordingOutput sink = new RecordingOutput(container, stalled);
+        outputs.add(sink);
+        hub.subscribe(Subscription.of(topics, String.valueOf(envelope), lastEventId, null, 64), sink, sink::end, sse)
+                .start();
         return sink;
     }
 
@@ -44,54 +55,54 @@ class HubTest {
         return hub.publish(new EventDraft(topic, "message", data, null), sse).id().toString();
     }
 
-    private static boolean named(OutboundSseEvent event, String name) {
-        return name.equals(event.getName());
+    private static boolean named(RecordingOutput.Written event, String name) {
+        return name.equals(event.name());
     }
 
     @Test
     void streamStartsWithWelcomeThenReadyAtTheNewestId() throws InterruptedException {
-        RecordingSink sink = subscribe(List.of("orders"), false, null);
+        RecordingOutput sink = subscribe(List.of("orders"), false, null);
 
-        OutboundSseEvent welcome = sink.next();
-        assertEquals("welcome", welcome.getName());
-        assertEquals(3000, welcome.getReconnectDelay());
-        assertNull(welcome.getId());
-        assertTrue(((String) welcome.getData()).matches("\\{\"clientId\":\"[A-Za-z0-9_-]{10}\",\"topics\":\\[\"orders\"]}"),
-                (String) welcome.getData());
-        OutboundSseEvent ready = sink.next();
-        assertEquals("ready", ready.getName());
-        assertTrue(ready.getId().endsWith("-0"), ready.getId());
-        assertEquals("{\"replayed\":0}", ready.getData());
+        RecordingOutput.Written welcome = sink.next();
+        assertEquals("welcome", welcome.name());
+        assertEquals(3000L, welcome.retry());
+        assertNull(welcome.id());
+        assertTrue(welcome.data().matches("\\{\"clientId\":\"[A-Za-z0-9_-]{10}\",\"topics\":\\[\"orders\"]}"),
+                (String) welcome.data());
+        RecordingOutput.Written ready = sink.next();
+        assertEquals("ready", ready.name());
+        assertTrue(ready.id().endsWith("-0"), ready.id());
+        assertEquals("{\"replayed\":0}", ready.data());
     }
 
     @Test
     void deliversTopicEventsOnlyToThatTopicAndUntopicedEventsToEveryone() throws InterruptedException {
-        RecordingSink orders = subscribe(List.of("orders"), false, null);
-        RecordingSink likes = subscribe(List.of("likes"), false, null);
+        RecordingOutput orders = subscribe(List.of("orders"), false, null);
+        RecordingOutput likes = subscribe(List.of("likes"), false, null);
         orders.until(e -> named(e, "ready"));
         likes.until(e -> named(e, "ready"));
 
         String first = publish("orders", "1");
         String second = publish(null, "2");
 
-        assertEquals(first, orders.next().getId());
-        assertEquals(second, orders.next().getId());
-        OutboundSseEvent toLikes = likes.next();
-        assertEquals(second, toLikes.getId());
-        assertEquals("2", toLikes.getData());
+        assertEquals(first, orders.next().id());
+        assertEquals(second, orders.next().id());
+        RecordingOutput.Written toLikes = likes.next();
+        assertEquals(second, toLikes.id());
+        assertEquals("2", toLikes.data());
         likes.assertNothingMore();
     }
 
     @Test
     void wrapsDataWithItsTopicForEnvelopeClients() throws InterruptedException {
-        RecordingSink sink = subscribe(List.of("orders"), true, null);
+        RecordingOutput sink = subscribe(List.of("orders"), true, null);
         sink.until(e -> named(e, "ready"));
 
         publish("orders", "{\"n\":1}");
         publish(null, "[true]");
 
-        assertEquals("{\"topic\":\"orders\",\"data\":{\"n\":1}}", sink.next().getData());
-        assertEquals("{\"topic\":null,\"data\":[true]}", sink.next().getData());
+        assertEquals("{\"topic\":\"orders\",\"data\":{\"n\":1}}", sink.next().data());
+        assertEquals("{\"topic\":null,\"data\":[true]}", sink.next().data());
     }
 
     @Test
@@ -107,14 +118,14 @@ class HubTest {
             }
             return last;
         });
-        RecordingSink sink = subscribe(List.of("t"), false, from);
+        RecordingOutput sink = subscribe(List.of("t"), false, from);
         long newest = EventId.parse(lastPublished.get(10, TimeUnit.SECONDS)).orElseThrow().sequence();
 
         List<Long> received = new ArrayList<>();
-        for (OutboundSseEvent event : sink.until(e -> e.getId() != null
-                && EventId.parse(e.getId()).orElseThrow().sequence() >= newest - 1)) {
-            if (!named(event, "ready") && event.getId() != null) {
-                received.add(EventId.parse(event.getId()).orElseThrow().sequence());
+        for (RecordingOutput.Written event : sink.until(e -> e.id() != null
+                && EventId.parse(e.id()).orElseThrow().sequence() >= newest - 1)) {
+            if (!named(event, "ready") && event.id() != null) {
+                received.add(EventId.parse(event.id()).orElseThrow().sequence());
             }
         }
         List<Long> expected = new ArrayList<>();
@@ -130,83 +141,98 @@ class HubTest {
     void resetsAClientWhoseIdIsUnknownAndPositionsItAtTheNewest() throws InterruptedException {
         String newest = publish("t", "1");
 
-        RecordingSink sink = subscribe(List.of("t"), false, "zzzzzzzz-1");
+        RecordingOutput sink = subscribe(List.of("t"), false, "zzzzzzzz-1");
 
-        assertEquals("welcome", sink.next().getName());
-        OutboundSseEvent reset = sink.next();
-        assertEquals("reset", reset.getName());
-        assertNull(reset.getId());
-        assertEquals("{\"lastEventId\":\"zzzzzzzz-1\",\"reason\":\"other-run\"}", reset.getData());
-        OutboundSseEvent ready = sink.next();
-        assertEquals(newest, ready.getId());
-        assertEquals("{\"replayed\":0}", ready.getData());
+        assertEquals("welcome", sink.next().name());
+        RecordingOutput.Written reset = sink.next();
+        assertEquals("reset", reset.name());
+        assertNull(reset.id());
+        assertEquals("{\"lastEventId\":\"zzzzzzzz-1\",\"reason\":\"other-run\"}", reset.data());
+        RecordingOutput.Written ready = sink.next();
+        assertEquals(newest, ready.id());
+        assertEquals("{\"replayed\":0}", ready.data());
     }
 
     @Test
     void disconnectsAStalledClientOnceItsQueueIsFullWithoutHoldingUpOthers() throws InterruptedException {
-        RecordingSink stalled = RecordingSink.stalled();
-        hub.subscribe(Subscription.of(List.of("t"), null, null, null, 64), stalled, sse);
-        RecordingSink healthy = subscribe(List.of("t"), false, null);
+        RecordingOutput stalled = subscribe(List.of("t"), false, null, true);
+        RecordingOutput healthy = subscribe(List.of("t"), false, null);
         healthy.until(e -> named(e, "ready"));
 
-        // the stalled client's writer is stuck on its first event; one more than its queue holds ends it
-        for (int i = 0; i <= CONFIG.subscriberQueueSize() + 1; i++) {
-            String id = publish("t", String.valueOf(i));
-            assertEquals(id, healthy.next().getId());
+        // the stalled client's socket never drains: its queue fills, and one more event than it holds ends it
+        for (int i = 0; i < CONFIG.subscriberQueueSize(); i++) {
+            assertEquals(publish("t", String.valueOf(i)), healthy.next().id());
+        }
+        assertEquals(2, hub.clientCount(), "dropped before its queue was full");
+        assertEquals(false, stalled.isEnded());
+        assertEquals(publish("t", "over"), healthy.next().id());
+
+        assertTrue(stalled.awaitEnded(), "the stalled client's request was not ended");
+        assertEquals(1, hub.clientCount(), "the stalled client was not dropped");
+        assertEquals(0, stalled.writtenCount(), "written to while its output was not ready");
+    }
+
+    @Test
+    void writesWhatQueuedWhileTheSocketWasFullInOneFlush() throws InterruptedException {
+        RecordingOutput slow = subscribe(List.of("t"), false, null, true);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            ids.add(publish("t", String.valueOf(i)));
         }
 
-        assertEquals(1, hub.clientCount(), "the stalled client was not dropped");
-        assertEquals(false, stalled.isClosed(), "closed while a write was still in progress");
-        stalled.unstall();
-        assertTrue(stalled.awaitClosed(), "not closed once its write returned");
-        assertEquals(1, stalled.writtenCount(), "only the write that was in progress");
+        slow.unstall();
+
+        List<RecordingOutput.Written> events = slow.until(e -> ids.get(9).equals(e.id()));
+        assertEquals(12, events.size(), "welcome, ready and the ten events");
+        assertEquals(ids, events.subList(2, 12).stream().map(RecordingOutput.Written::id).toList());
+        assertEquals(1, slow.flushCount(), "not coalesced into one write");
     }
 
     @Test
     void presenceSubscribersSeeOthersJoinAndLeaveButNotThemselves() throws InterruptedException {
-        RecordingSink watcher = subscribe(List.of("$presence"), false, null);
+        RecordingOutput watcher = subscribe(List.of("$presence"), false, null);
         watcher.until(e -> named(e, "ready"));
-        RecordingSink visitor = subscribe(List.of("news"), false, null);
+        RecordingOutput visitor = subscribe(List.of("news"), false, null);
         String visitorId = clientId(visitor.next());
 
-        OutboundSseEvent join = watcher.next();
-        assertEquals("join", join.getName());
-        assertNull(join.getId());
-        assertEquals("{\"clientId\":\"" + visitorId + "\",\"topics\":[\"news\"]}", join.getData());
+        RecordingOutput.Written join = watcher.next();
+        assertEquals("join", join.name());
+        assertNull(join.id());
+        assertEquals("{\"clientId\":\"" + visitorId + "\",\"topics\":[\"news\"]}", join.data());
 
-        RecordingSink second = subscribe(List.of("$presence"), false, null);
-        List<OutboundSseEvent> opening = second.until(e -> named(e, "ready"));
+        RecordingOutput second = subscribe(List.of("$presence"), false, null);
+        List<RecordingOutput.Written> opening = second.until(e -> named(e, "ready"));
         assertEquals(2, opening.size());
         List<String> snapshot = List.of(clientId(second.next()), clientId(second.next()));
         assertTrue(snapshot.contains(visitorId), snapshot.toString());
         second.assertNothingMore();
-        assertEquals("join", watcher.next().getName());
+        assertEquals("join", watcher.next().name());
 
         hub.clients(10).stream().filter(c -> c.clientId().equals(visitorId)).findFirst().orElseThrow();
         visitor.disconnect();
         publish(null, "wake");
-        assertTrue(visitor.awaitClosed());
-        OutboundSseEvent leave;
+        assertTrue(visitor.awaitEnded());
+        RecordingOutput.Written leave;
         do {
             leave = watcher.next();
         } while (!named(leave, "leave"));
-        assertTrue(((String) leave.getData()).contains(visitorId));
+        assertTrue(leave.data().contains(visitorId));
     }
 
     @Test
     void closingEndsEveryStreamAndRefusesNewOnes() throws InterruptedException {
-        RecordingSink sink = subscribe(List.of(), false, null);
+        RecordingOutput sink = subscribe(List.of(), false, null);
 
         hub.close();
 
-        assertTrue(sink.awaitClosed());
+        assertTrue(sink.awaitEnded());
         assertEquals(false, hub.isReady());
         assertThrows(HubClosedException.class, () -> publish(null, "1"));
         assertThrows(HubClosedException.class, () -> subscribe(List.of(), false, null));
     }
 
-    private static String clientId(OutboundSseEvent event) {
-        String data = (String) event.getData();
+    private static String clientId(RecordingOutput.Written event) {
+        String data = event.data();
         int start = data.indexOf("\"clientId\":\"") + 12;
         return data.substring(start, start + 10);
     }

@@ -5,25 +5,25 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import org.glassfish.jersey.media.sse.OutboundEvent;
 import org.junit.jupiter.api.Test;
 
-class SseEventWriterTest {
+class EventEncoderTest {
 
     @Test
     void writesRetryFirstThenIdEventAndData() {
-        String text = SseEventWriter.format(new OutboundEvent.Builder()
+        String text = EventEncoder.format(new OutboundEvent.Builder()
                 .reconnectDelay(5000).id("abc12345-7").name("order-shipped").data(String.class, "{\"n\":1}").build());
 
-        assertEquals("retry: 5000\nid: abc12345-7\nevent: order-shipped\ndata: {\"n\":1}\n", text);
+        assertEquals("retry: 5000\nid: abc12345-7\nevent: order-shipped\ndata: {\"n\":1}\n\n", text);
     }
 
     @Test
     void writesEachLineOfDataAsItsOwnDataField() {
-        String text = SseEventWriter.format(new OutboundEvent.Builder().data(String.class, "a\nb").build());
+        String text = EventEncoder.format(new OutboundEvent.Builder().data(String.class, "a\nb").build());
 
-        assertEquals("data: a\ndata: b\n", text);
+        assertEquals("data: a\ndata: b\n\n", text);
     }
 
     @Test
     void writesACommentAlone() {
-        assertEquals(": heartbeat\n", SseEventWriter.format(new OutboundEvent.Builder().comment("heartbeat").build()));
+        assertEquals(": heartbeat\n\n", EventEncoder.format(new OutboundEvent.Builder().comment("heartbeat").build()));
     }
 }

@@ -1,0 +1,70 @@
+package dev.herald.stream;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import java.lang.reflect.Type;
+
+/**
+ * An event built with the runtime's {@code Sse}, together with its bytes on the wire. A broadcast hands the same
+ * instance to every subscriber, so formatting happens once per event rather than once per subscriber.
+ */
+final class EncodedEvent implements OutboundSseEvent {
+
+    private final OutboundSseEvent event;
+    private final byte[] bytes;
+
+    EncodedEvent(OutboundSseEvent event) {
+        this.event = event;
+        this.bytes = EventEncoder.encode(event);
+    }
+
+    /** The event's bytes, ready to write; shared, so callers must not change them. */
+    static byte[] bytesOf(OutboundSseEvent event) {
+        return event instanceof EncodedEvent encoded ? encoded.bytes : EventEncoder.encode(event);
+    }
+
+    @Override
+    public Class<?> getType() {
+        return event.getType();
+    }
+
+    @Override
+    public Type getGenericType() {
+        return event.getGenericType();
+    }
+
+    @Override
+    public MediaType getMediaType() {
+        return event.getMediaType();
+    }
+
+    @Override
+    public Object getData() {
+        return event.getData();
+    }
+
+    @Override
+    public String getId() {
+        return event.getId();
+    }
+
+    @Override
+    public String getName() {
+        return event.getName();
+    }
+
+    @Override
+    public String getComment() {
+        return event.getComment();
+    }
+
+    @Override
+    public long getReconnectDelay() {
+        return event.getReconnectDelay();
+    }
+
+    @Override
+    public boolean isReconnectDelaySet() {
+        return event.isReconnectDelaySet();
+    }
+}
