@@ -67,6 +67,11 @@ final class Api {
         return stream(query, Map.of());
     }
 
+    /** A stream whose client stops reading after the response headers; see {@link SseStream#openStalled}. */
+    SseStream stalledStream(String query) throws IOException {
+        return SseStream.openStalled(uri("api/events?" + query), readers);
+    }
+
     SseStream stream(String query, Map<String, String> headers) throws IOException {
         return SseStream.open(uri("api/events" + (query.isEmpty() ? "" : "?" + query)), headers, readers);
     }

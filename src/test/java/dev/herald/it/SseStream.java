@@ -8,6 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -37,16 +38,33 @@ final class SseStream implements AutoCloseable {
     private final BlockingQueue<Object> events = new LinkedBlockingQueue<>();
     private final StringBuilder raw = new StringBuilder();
     private final CountDownLatch comment = new CountDownLatch(1);
+    private final CountDownLatch reading;
 
-    private SseStream(Socket socket, int status, Map<String, String> headers) {
+    private SseStream(Socket socket, int status, Map<String, String> headers, boolean paused) {
         this.socket = socket;
         this.status = status;
         this.headers = headers;
+        this.reading = new CountDownLatch(paused ? 1 : 0);
     }
 
     /** Opens {@code uri} with the given extra request headers; events are read on {@code readers}. */
     static SseStream open(URI uri, Map<String, String> requestHeaders, ExecutorService readers) throws IOException {
-        Socket socket = new Socket(uri.getHost(), uri.getPort());
+        return open(uri, requestHeaders, readers, new Socket(), false);
+    }
+
+    /**
+     * Opens {@code uri} as a client that stops reading after the response headers, with a small receive buffer so
+     * that the server's writes soon find the socket full; {@link #resume()} reads on.
+     */
+    static SseStream openStalled(URI uri, ExecutorService readers) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        return open(uri, Map.of(), readers, socket, true);
+    }
+
+    private static SseStream open(URI uri, Map<String, String> requestHeaders, ExecutorService readers, Socket socket,
+            boolean paused) throws IOException {
+        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
         socket.setSoTimeout(60_000);
         StringBuilder request = new StringBuilder()
                 .append("GET ").append(uri.getRawPath()).append(uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
@@ -64,7 +82,7 @@ final class SseStream implements AutoCloseable {
             int colon = header.indexOf(':');
             headers.put(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
         }
-        SseStream stream = new SseStream(socket, Integer.parseInt(statusLine.split(" ")[1]), headers);
+        SseStream stream = new SseStream(socket, Integer.parseInt(statusLine.split(" ")[1]), headers, paused);
         boolean chunked = "chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"));
         readers.execute(() -> stream.read(chunked ? new ChunkedInput(in) : in));
         return stream;
@@ -126,6 +144,25 @@ final class SseStream implements AutoCloseable {
         assertNull(next, () -> "unexpected " + next);
     }
 
+    /** A stalled stream reads on. */
+    void resume() {
+        reading.countDown();
+    }
+
+    /** Every event until the server ends the stream. */
+    List<SseEvent> untilEnd() throws InterruptedException {
+        List<SseEvent> received = new ArrayList<>();
+        Object next;
+        while (true) {
+            next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            assertNotNull(next, "the stream did not end within " + WAIT_SECONDS + " s");
+            if (next instanceof Throwable) {
+                return received;
+            }
+            received.add((SseEvent) next);
+        }
+    }
+
     /** Waits for the server to end the stream. */
     void awaitEnd() throws InterruptedException {
         Object next;
@@ -146,6 +183,7 @@ final class SseStream implements AutoCloseable {
         StringBuilder data = null;
         Integer retry = null;
         try {
+            reading.await();
             for (String line = utf8Line(in); line != null; line = utf8Line(in)) {
                 synchronized (this) {
                     raw.append(line).append('\n');
@@ -181,6 +219,8 @@ final class SseStream implements AutoCloseable {
             events.add(new IOException("end of stream"));
         } catch (IOException | RuntimeException e) {
             events.add(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
