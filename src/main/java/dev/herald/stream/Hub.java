@@ -18,12 +18,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
@@ -44,7 +41,7 @@ public final class Hub implements AutoCloseable {
     private final HeraldConfig config;
     private final Clock clock;
     private final RandomGenerator random = new SecureRandom();
-    private final ExecutorService delivery;
+    private final Delivery delivery = new Delivery();
     private final ScheduledExecutorService heartbeats;
 
     private final Object lock = new Object();
@@ -57,10 +54,7 @@ public final class Hub implements AutoCloseable {
         this.config = config;
         this.clock = clock;
         this.history = new History(EventId.newRun(), config.historySize());
-        // writes never block (a full socket parks its subscriber until the container calls back): a thread per core
-        this.delivery = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                named("herald-delivery"));
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(named("herald-heartbeat"));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(Delivery.named("herald-heartbeat"));
         heartbeats.scheduleAtFixedRate(this::heartbeat, config.heartbeatSeconds(), config.heartbeatSeconds(),
                 TimeUnit.SECONDS);
     }
@@ -86,6 +80,7 @@ public final class Hub implements AutoCloseable {
                     : history.after(subscription.lastEventId(), subscription::wants);
             List<Subscriber> present = subscription.presence() ? new ArrayList<>(subscribers.values()) : List.of();
             routes.broadcast(presence("join", subscriber), format);
+            delivery.dispatch();
             subscribers.put(subscriber.clientId(), subscriber);
             routes.add(subscriber);
             subscriber.open(opening(subscriber, subscription, replay, present));
@@ -102,6 +97,7 @@ public final class Hub implements AutoCloseable {
             }
             Event event = history.append(draft.topic(), draft.type(), draft.data(), draft.retryMs());
             routes.broadcast(event, format);
+            delivery.dispatch();
             return event;
         }
     }
@@ -141,15 +137,7 @@ public final class Hub implements AutoCloseable {
         }
         open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.SHUTDOWN));
         heartbeats.shutdownNow();
-        delivery.shutdown();
-        try {
-            if (!delivery.awaitTermination(5, TimeUnit.SECONDS)) {
-                delivery.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            delivery.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        delivery.close();
     }
 
     private Iterator<OutboundSseEvent> opening(Subscriber subscriber, Subscription subscription, Replay replay,
@@ -175,6 +163,7 @@ public final class Hub implements AutoCloseable {
             routes.remove(subscriber);
             if (!closed) {
                 routes.broadcast(presence("leave", subscriber), subscriber.format());
+                delivery.dispatch();
             }
         }
         Level level = reason == Subscriber.CloseReason.SLOW ? Level.WARNING : Level.FINE;
@@ -206,14 +195,5 @@ public final class Hub implements AutoCloseable {
             id = text.toString();
         } while (subscribers.containsKey(id));
         return id;
-    }
-
-    private static ThreadFactory named(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

@@ -3,12 +3,12 @@ package dev.herald.stream;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.SseBroadcaster;
 import jakarta.ws.rs.sse.SseEventSink;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -17,20 +17,26 @@ import java.util.function.Consumer;
  * registered on several broadcasters receives their events in the order they were broadcast. The runtime's
  * broadcaster delivers from a queue per broadcaster, which would reorder events of different topics.
  * Sinks must not block in {@code send}: Herald registers {@link Subscriber}s, which only enqueue.
+ * Not thread-safe: the hub's lock guards every call.
  */
 final class OrderedBroadcaster implements SseBroadcaster {
 
-    private final Set<SseEventSink> sinks = ConcurrentHashMap.newKeySet();
-    private final List<BiConsumer<SseEventSink, Throwable>> errorHandlers = new CopyOnWriteArrayList<>();
-    private final List<Consumer<SseEventSink>> closeHandlers = new CopyOnWriteArrayList<>();
+    private static final SseEventSink[] NONE = {};
+
+    private final Set<SseEventSink> sinks = new LinkedHashSet<>();
+    /** The sinks as an array, rebuilt after a change: a broadcast walks it, so a sink may leave meanwhile. */
+    private SseEventSink[] snapshot = NONE;
+    private boolean changed;
+    private final List<BiConsumer<SseEventSink, Throwable>> errorHandlers = new ArrayList<>();
+    private final List<Consumer<SseEventSink>> closeHandlers = new ArrayList<>();
 
     @Override
     public void register(SseEventSink sink) {
-        sinks.add(sink);
+        changed |= sinks.add(sink);
     }
 
     void unregister(SseEventSink sink) {
-        sinks.remove(sink);
+        changed |= sinks.remove(sink);
     }
 
     boolean isEmpty() {
@@ -39,17 +45,19 @@ final class OrderedBroadcaster implements SseBroadcaster {
 
     @Override
     public CompletionStage<?> broadcast(OutboundSseEvent event) {
-        for (SseEventSink sink : sinks) {
-            if (sink.isClosed()) {
-                sinks.remove(sink);
-                closeHandlers.forEach(handler -> handler.accept(sink));
-                continue;
+        if (changed) {
+            snapshot = sinks.toArray(NONE);
+            changed = false;
+        }
+        for (SseEventSink sink : snapshot) {
+            CompletionStage<?> sent = sink.send(event);
+            if (!errorHandlers.isEmpty()) {
+                sent.whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        errorHandlers.forEach(handler -> handler.accept(sink, failure));
+                    }
+                });
             }
-            sink.send(event).whenComplete((ignored, failure) -> {
-                if (failure != null) {
-                    errorHandlers.forEach(handler -> handler.accept(sink, failure));
-                }
-            });
         }
         return CompletableFuture.completedFuture(null);
     }
@@ -72,8 +80,11 @@ final class OrderedBroadcaster implements SseBroadcaster {
     /** Unregisters every sink, closing it too when {@code cascading}. */
     @Override
     public void close(boolean cascading) {
-        for (SseEventSink sink : sinks) {
-            sinks.remove(sink);
+        SseEventSink[] all = sinks.toArray(NONE);
+        sinks.clear();
+        snapshot = NONE;
+        changed = false;
+        for (SseEventSink sink : all) {
             if (cascading) {
                 sink.close();
             }

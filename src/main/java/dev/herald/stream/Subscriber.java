@@ -9,13 +9,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,6 +31,9 @@ import java.util.logging.Logger;
 final class Subscriber implements SseEventSink, WriteListener {
 
     private static final Logger LOG = Logger.getLogger(Subscriber.class.getName());
+    private static final CompletionStage<?> SENT = CompletableFuture.completedStage(null);
+    private static final CompletionStage<?> CLOSED =
+            CompletableFuture.failedStage(new IllegalStateException("stream closed"));
     private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
     /** Bytes written per turn on the executor before other clients get theirs. */
     private static final int BYTES_PER_TURN = 64 * 1024;
@@ -48,13 +50,15 @@ final class Subscriber implements SseEventSink, WriteListener {
     private final ServletOutputStream out;
     private final Runnable end;
     private final EventFormat format;
-    private final Executor executor;
+    private final Delivery delivery;
     private final int queueLimit;
     private final BiConsumer<Subscriber, CloseReason> onClosed;
 
     private final Object lock = new Object();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
     private Iterator<OutboundSseEvent> opening = Collections.emptyIterator();
+    /** Taken for a write it did not fit in; it goes first next time. */
+    private byte[] carry;
     /** The output is ours to write: set by {@link #start()} once the runtime has finished with the request. */
     private boolean started;
     /** A thread is draining; only that thread writes. */
@@ -71,7 +75,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private Thread drainer;
 
     Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, ServletOutputStream out,
-            Runnable end, EventFormat format, Executor executor, int queueLimit,
+            Runnable end, EventFormat format, Delivery delivery, int queueLimit,
             BiConsumer<Subscriber, CloseReason> onClosed) {
         this.clientId = clientId;
         this.topics = List.copyOf(topics);
@@ -80,7 +84,7 @@ final class Subscriber implements SseEventSink, WriteListener {
         this.out = out;
         this.end = end;
         this.format = format;
-        this.executor = executor;
+        this.delivery = delivery;
         this.queueLimit = queueLimit;
         this.onClosed = onClosed;
     }
@@ -132,7 +136,10 @@ final class Subscriber implements SseEventSink, WriteListener {
         }
     }
 
-    /** Enqueues a live event; never blocks. A full queue disconnects the client. */
+    /**
+     * Enqueues a live event; never blocks. A full queue disconnects the client. Called by a broadcast under the
+     * hub's lock, which then has {@link Delivery} write to every subscriber it marked.
+     */
     @Override
     public CompletionStage<?> send(OutboundSseEvent event) {
         byte[] bytes = EncodedEvent.bytesOf(event);
@@ -140,7 +147,7 @@ final class Subscriber implements SseEventSink, WriteListener {
         boolean drain = false;
         synchronized (lock) {
             if (closed) {
-                return CompletableFuture.failedFuture(new IllegalStateException("stream closed"));
+                return CLOSED;
             }
             overflow = queue.size() >= queueLimit;
             if (!overflow) {
@@ -153,21 +160,21 @@ final class Subscriber implements SseEventSink, WriteListener {
             return CompletableFuture.failedFuture(new IllegalStateException("client too slow: queue full"));
         }
         if (drain) {
-            scheduleDrain();
+            delivery.mark(this);
         }
-        return CompletableFuture.completedFuture(null);
+        return SENT;
     }
 
     /** Writes a heartbeat comment when the stream is idle, so a dead connection shows itself. */
     void heartbeat() {
         synchronized (lock) {
-            if (closed || draining || awaitingWritable || !started || !queue.isEmpty()) {
+            if (closed || draining || awaitingWritable || !started || !queue.isEmpty() || carry != null) {
                 return;
             }
             queue.add(HEARTBEAT);
             draining = true;
         }
-        scheduleDrain();
+        delivery.drainSoon(this);
     }
 
     @Override
@@ -216,6 +223,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             }
             closed = true;
             queue.clear();
+            carry = null;
             opening = Collections.emptyIterator();
             endNow = !draining;
         }
@@ -257,22 +265,23 @@ final class Subscriber implements SseEventSink, WriteListener {
         return true;
     }
 
-    private void scheduleDrain() {
-        try {
-            executor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-            stopDraining();
-            close(CloseReason.SHUTDOWN);
-        }
+    /** The delivery threads are gone: the hub is closing. */
+    void drainRefused() {
+        stopDraining();
+        close(CloseReason.SHUTDOWN);
     }
 
-    /** Runs with {@code draining} set, on one thread at a time. */
-    private void drain() {
+    /**
+     * Writes what is queued, up to a turn's worth, as one write, then flushes. Runs with {@code draining} set, on
+     * one thread at a time. Each write and flush is preceded by the readiness check the non-blocking output
+     * requires; a batch in one array needs one check instead of one per event.
+     */
+    void drain() {
         synchronized (lock) {
             drainer = Thread.currentThread();
         }
-        int budget = BYTES_PER_TURN;
         boolean unflushed = false;
+        int written = 0;
         try {
             while (true) {
                 if (isClosed()) {
@@ -285,17 +294,18 @@ final class Subscriber implements SseEventSink, WriteListener {
                     }
                     continue;
                 }
-                byte[] next = budget > 0 ? take() : null;
-                if (next != null) {
-                    out.write(next);
-                    budget -= next.length;
+                boolean turnUsed = written >= BYTES_PER_TURN;
+                Batch batch = turnUsed ? Batch.EMPTY : take();
+                if (batch.length() > 0) {
+                    out.write(batch.bytes(), 0, batch.length());
                     unflushed = true;
+                    written += batch.length();
                 } else if (unflushed) {
                     out.flush();
                     unflushed = false;
-                } else if (budget <= 0) {
-                    // the queue may hold more: let other clients' drains run first, then go on
-                    scheduleDrain();
+                } else if (turnUsed) {
+                    // more may be queued: let other clients' writes run first, then go on
+                    delivery.drainSoon(this);
                     return;
                 } else if (finishDrain()) {
                     return;
@@ -308,16 +318,51 @@ final class Subscriber implements SseEventSink, WriteListener {
         }
     }
 
-    private byte[] take() {
+    /** Some queued events, at most a turn's worth unless one alone is larger, in one array. */
+    private Batch take() {
+        List<byte[]> items = new ArrayList<>();
+        int length = 0;
         synchronized (lock) {
             if (closed) {
-                return null;
+                return Batch.EMPTY;
             }
-            if (opening.hasNext()) {
-                return EncodedEvent.bytesOf(opening.next());
+            for (byte[] next = nextItem(); next != null; next = nextItem()) {
+                if (length > 0 && length + next.length > BYTES_PER_TURN) {
+                    carry = next;
+                    break;
+                }
+                items.add(next);
+                length += next.length;
             }
-            return queue.poll();
         }
+        if (items.size() == 1) {
+            return new Batch(items.get(0), length);
+        }
+        byte[] bytes = new byte[length];
+        int at = 0;
+        for (byte[] item : items) {
+            System.arraycopy(item, 0, bytes, at, item.length);
+            at += item.length;
+        }
+        return new Batch(bytes, length);
+    }
+
+    /** Under the lock: what comes next on the wire, or null. */
+    private byte[] nextItem() {
+        if (carry != null) {
+            byte[] next = carry;
+            carry = null;
+            return next;
+        }
+        if (opening.hasNext()) {
+            return EncodedEvent.bytesOf(opening.next());
+        }
+        return queue.poll();
+    }
+
+    /** Bytes to write: the first {@code length} of {@code bytes}. */
+    private record Batch(byte[] bytes, int length) {
+        static final Batch EMPTY = new Batch(new byte[0], 0);
     }
 
     /** The output is full: stop until the container calls back, unless it already has. True when stopped. */
@@ -345,7 +390,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private boolean finishDrain() {
         boolean completeNow;
         synchronized (lock) {
-            if (!closed && (opening.hasNext() || !queue.isEmpty())) {
+            if (!closed && (carry != null || opening.hasNext() || !queue.isEmpty())) {
                 return false;
             }
             writableAgain = false;

@@ -1,0 +1,83 @@
+package dev.herald.stream;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads that write to subscribers. Writes never block, so there is one thread per core. A broadcast marks
+ * the subscribers it gave work to and then hands them over in groups: one task per group rather than one per
+ * subscriber keeps the fan-out to ten thousand streams from being mostly queue traffic.
+ */
+final class Delivery implements AutoCloseable {
+
+    /** Subscribers drained by one task; small enough that the cores share a broadcast evenly. */
+    private static final int SUBSCRIBERS_PER_TASK = 64;
+
+    private final ExecutorService executor;
+    /** Marked by the current broadcast; guarded by the hub's lock, like every broadcast. */
+    private List<Subscriber> marked = new ArrayList<>();
+
+    Delivery() {
+        this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+                named("herald-delivery"));
+    }
+
+    /** Under the hub's lock: {@code subscriber} has events to write; see {@link #dispatch()}. */
+    void mark(Subscriber subscriber) {
+        marked.add(subscriber);
+    }
+
+    /** Under the hub's lock, after a broadcast: starts writing to every subscriber it marked. */
+    void dispatch() {
+        if (marked.isEmpty()) {
+            return;
+        }
+        List<Subscriber> batch = marked;
+        marked = new ArrayList<>();
+        for (int from = 0; from < batch.size(); from += SUBSCRIBERS_PER_TASK) {
+            List<Subscriber> group = batch.subList(from, Math.min(batch.size(), from + SUBSCRIBERS_PER_TASK));
+            try {
+                executor.execute(() -> group.forEach(Subscriber::drain));
+            } catch (RejectedExecutionException e) {
+                group.forEach(Subscriber::drainRefused);
+            }
+        }
+    }
+
+    /** Starts writing to one subscriber now, outside any broadcast. */
+    void drainSoon(Subscriber subscriber) {
+        try {
+            executor.execute(subscriber::drain);
+        } catch (RejectedExecutionException e) {
+            subscriber.drainRefused();
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static ThreadFactory named(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return runnable -> {
+            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}
