@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 abstract class DeployedWar {
 
     @ArquillianResource
-    private URL deployment;
+    protected URL deployment;
 
     private ExecutorService readers;
     protected Api api;

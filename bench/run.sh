@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Runs Herald's benchmark: every scenario against Herald (in the Tomcat that `mvn -Prun` starts) and against the two
+# peers (the article's Express design and Nchan), with the same load tool, on this machine, on 127.0.0.1 only.
+#
+#   bash bench/run.sh                 # every scenario, every target (about 25 minutes here)
+#   bash bench/run.sh idle fanout     # some scenarios
+#   TARGETS="herald nchan" bash bench/run.sh steady
+#
+# Results: one JSON file per (scenario, target) in bench/results/, then the charts in docs/images/.
+# Prerequisites: bash bench/peers/install.sh (nginx with Nchan, Node packages, matplotlib).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RESULTS=${RESULTS:-$ROOT/bench/results}
+TARGETS=${TARGETS:-herald express nchan}
+SCENARIOS=${*:-idle fanout steady stalled reconnect}
+HERALD_PORT=8080
+EXPRESS_PORT=3000
+NCHAN_PORT=8090
+LOAD_HEAP=${LOAD_HEAP:-3g}
+mkdir -p "$RESULTS" "$ROOT/bench/run"
+
+log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+build() {
+    log "building the WAR and the load tool"
+    mvn -q -DskipTests package test-compile
+}
+
+# --- servers -------------------------------------------------------------------------------------------------
+SERVER_PGID=""
+SERVER_PID=""
+SERVER_KIND=""
+
+wait_for() { # url, seconds
+    local deadline=$((SECONDS + $2))
+    until curl -s -o /dev/null -m 2 "$1"; do
+        if ((SECONDS > deadline)); then log "no answer from $1"; return 1; fi
+        sleep 1
+    done
+}
+
+start_herald() { # extra maven arguments
+    log "starting Herald: mvn -Prun $*"
+    setsid mvn -o -Prun -Dherald.run.jvmargs="-Xms256m -Xmx2g -XX:NativeMemoryTracking=summary" "$@" \
+        > "$ROOT/bench/run/herald.log" 2>&1 < /dev/null &
+    SERVER_PGID=$!
+    wait_for "http://127.0.0.1:$HERALD_PORT/herald/api/health/ready" 180
+    SERVER_PID=$(pgrep -f -- "-Dcatalina.base=$ROOT/target/cargo-tomcat" | head -1)
+    SERVER_KIND=herald
+}
+
+start_express() {
+    bash bench/peers/start-express.sh "$EXPRESS_PORT" > "$ROOT/bench/run/express.pids"
+    SERVER_PID=$(awk '/^measure/ {print $2}' "$ROOT/bench/run/express.pids")
+    SERVER_KIND=express
+}
+
+start_nchan() { # extra: "small-send-buffer"
+    bash bench/peers/start-nchan.sh "$@" > "$ROOT/bench/run/nchan.pids"
+    SERVER_PID=$(awk '/^measure/ {print $2}' "$ROOT/bench/run/nchan.pids")
+    SERVER_KIND=nchan
+}
+
+stop_server() {
+    case "$SERVER_KIND" in
+        herald) kill -- "-$SERVER_PGID" 2>/dev/null || true
+                while pgrep -f -- "-Dcatalina.base=$ROOT/target/cargo-tomcat" > /dev/null; do sleep 1; done ;;
+        express) bash bench/peers/stop-express.sh ;;
+        nchan) bash bench/peers/stop-nchan.sh ;;
+    esac
+    SERVER_KIND=""
+}
+trap stop_server EXIT
+
+start() { # target, extra
+    local target=$1; shift
+    case "$target" in
+        herald) start_herald "$@" ;;
+        express) start_express ;;
+        nchan) start_nchan "$@" ;;
+    esac
+    log "$target runs as pid $SERVER_PID"
+}
+
+base_of() {
+    case "$1" in
+        herald) echo "http://127.0.0.1:$HERALD_PORT" ;;
+        express) echo "http://127.0.0.1:$EXPRESS_PORT" ;;
+        nchan) echo "http://127.0.0.1:$NCHAN_PORT" ;;
+    esac
+}
+
+load() { # label, target, load tool options...
+    local label=$1 target=$2; shift 2
+    local jvm=()
+    [[ $target == herald ]] && jvm=(--jvm)
+    log "$label against $target"
+    java -Xmx"$LOAD_HEAP" -cp target/test-classes dev.herald.bench.LoadTool \
+        --label "$label" --target "$target" --base "$(base_of "$target")" --server-pid "$SERVER_PID" "${jvm[@]}" \
+        --selectors 2 --out "$RESULTS/$label-$target.json" "$@" > /dev/null
+}
+
+# --- scenarios -----------------------------------------------------------------------------------------------
+scenario_idle() { # 19,000 idle subscribers: all connected, memory per connection
+    for target in $TARGETS; do
+        start "$target"
+        load idle-19000 "$target" --subscribers 19000 --connect-rate 2000 --idle-only --idle-seconds 15
+        stop_server
+    done
+}
+
+scenario_fanout() { # 10,000 subscribers, 2,000 events as fast as possible: CPU per delivery, none lost
+    for target in $TARGETS; do
+        start "$target"
+        load fanout-10000x2000 "$target" --subscribers 10000 --connect-rate 2000 --events 2000 --rate 0 \
+            --publishers 4 --drain-seconds 120
+        stop_server
+    done
+}
+
+scenario_steady() { # 10,000 subscribers, 2 events/s for 60 s: latency
+    for target in $TARGETS; do
+        start "$target"
+        load steady-10000x2ps "$target" --subscribers 10000 --connect-rate 2000 --events 120 --rate 2
+        stop_server
+    done
+}
+
+scenario_stalled() { # 1,000 subscribers at 100 events/s, with and without 10 that stop reading
+    for target in $TARGETS; do
+        # small server send buffers, or loopback's megabytes hide a stalled client for minutes
+        case "$target" in
+            herald) start herald -Dherald.run.send-buffer=8192 ;;
+            nchan) start nchan small-send-buffer ;;
+            *) start "$target" ;;
+        esac
+        load baseline-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100
+        load stalled-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100 --stalled 10 \
+            --stalled-rcvbuf 4096 --stall-seconds 20
+        stop_server
+    done
+}
+
+scenario_reconnect() { # 5,000 connect at once, then all reconnect with Last-Event-ID
+    for target in $TARGETS; do
+        start "$target"
+        load reconnect-5000 "$target" --subscribers 5000 --connect-rate 0 --events 200 --rate 0 \
+            --reconnect-after 100
+        stop_server
+    done
+}
+
+build
+for scenario in $SCENARIOS; do
+    "scenario_$scenario"
+done
+log "charts"
+/usr/bin/python3 bench/chart.py "$RESULTS" docs/images
+log "done: results in $RESULTS"

@@ -1,0 +1,44 @@
+package dev.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import dev.herald.bench.LoadOptions;
+import dev.herald.bench.LoadReport;
+import dev.herald.bench.LoadRun;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The benchmark's load tool against the deployed WAR, small enough for every build, so that neither the tool nor
+ * Herald's delivery path can rot unnoticed: exact delivery counts, no timing.
+ */
+class LoadToolSmokeIT extends DeployedWar {
+
+    @Test
+    void everySubscriberGetsEveryEventExactlyOnce() throws Exception {
+        LoadReport report = new LoadRun(LoadOptions.builder().deployment(deployment).label("smoke")
+                .subscribers(300).events(20).publishers(4).progress(false).deadlineSeconds(90).build()).call();
+
+        assertFalse(report.timedOut(), report::toJson);
+        assertEquals(300, report.subscribers().connected(), report::toJson);
+        assertEquals(20, report.publish().ok(), report::toJson);
+        assertEquals(300L * 20, report.expected(), report::toJson);
+        assertEquals(report.expected(), report.received(), report::toJson);
+        assertEquals(0, report.lost(), report::toJson);
+        assertEquals(0, report.duplicated(), report::toJson);
+    }
+
+    @Test
+    void subscribersThatReconnectWithLastEventIdCatchUpExactly() throws Exception {
+        LoadReport report = new LoadRun(LoadOptions.builder().deployment(deployment).label("smoke-reconnect")
+                .subscribers(200).events(10).reconnectAfter(4).progress(false).deadlineSeconds(90).build()).call();
+
+        assertFalse(report.timedOut(), report::toJson);
+        assertEquals(200, report.reconnect().reconnected(), report::toJson);
+        assertEquals(6, report.reconnect().publishedWhileDisconnected(), report::toJson);
+        assertEquals(200L * 6, report.reconnect().replayed(), report::toJson);
+        assertEquals(report.expected(), report.received(), report::toJson);
+        assertEquals(0, report.lost(), report::toJson);
+        assertEquals(0, report.duplicated(), report::toJson);
+    }
+}
