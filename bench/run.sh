@@ -42,6 +42,9 @@ wait_for() { # url, seconds
 }
 
 start_herald() { # extra maven arguments
+    if curl -s -o /dev/null -m 2 "http://127.0.0.1:$HERALD_PORT/"; then
+        log "127.0.0.1:$HERALD_PORT is busy: stop what runs there first"; exit 1
+    fi
     log "starting Herald: mvn -Prun $*"
     setsid mvn -o -Prun -Dherald.run.jvmargs="-Xms256m -Xmx2g -XX:NativeMemoryTracking=summary" "$@" \
         > "$ROOT/bench/run/herald.log" 2>&1 < /dev/null &
@@ -82,6 +85,9 @@ start() { # target, extra
         nchan) start_nchan "$@" ;;
     esac
     log "$target runs as pid $SERVER_PID"
+    # a first small run, not recorded, so that every server is measured warm (JIT, pools, caches)
+    java -cp target/test-classes dev.herald.bench.LoadTool --label warm-up --target "$target" --base "$(base_of "$target")" \
+        --subscribers 1000 --connect-rate 1000 --events 200 --rate 0 --quiet > /dev/null
 }
 
 base_of() {
