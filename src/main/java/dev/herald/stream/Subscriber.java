@@ -357,6 +357,8 @@ final class Subscriber implements SseEventSink, WriteListener {
         if (opening.hasNext()) {
             return EncodedEvent.bytesOf(opening.next());
         }
+        // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
+        opening = Collections.emptyIterator();
         return queue.poll();
     }
 
