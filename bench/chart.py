@@ -167,7 +167,7 @@ def grouped_bars(path, groups, targets, title, ylabel, unit, log=False, note=Non
         ys = [values[target] for _, values in groups if values.get(target) is not None]
         bars = ax.bar(xs, ys, width * 0.92, label=name, color=colour)
         ax.bar_label(bars, labels=[short(y) + unit for y in ys], padding=2, fontsize=7)
-    ax.set_xticks(range(len(groups)), [name for name, _ in groups])
+    ax.set_xticks(range(len(groups)), [name.replace("-", "\n", 1).replace(" (", "\n(", 1) for name, _ in groups], fontsize=9)
     ax.set_ylabel(ylabel)
     if log:
         ax.set_yscale("log")
