@@ -375,12 +375,7 @@ final class Subscriber implements SseEventSink, WriteListener {
                 writableAgain = false;
                 return false;
             }
-            writableAgain = false;
-            awaitingWritable = !closed;
-            draining = false;
-            drainer = null;
-            lock.notifyAll();
-            completeNow = closed;
+            completeNow = releaseDrain(true);
         }
         if (completeNow) {
             endRequest();
@@ -395,11 +390,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             if (!closed && (carry != null || opening.hasNext() || !queue.isEmpty())) {
                 return false;
             }
-            writableAgain = false;
-            draining = false;
-            drainer = null;
-            lock.notifyAll();
-            completeNow = closed;
+            completeNow = releaseDrain(false);
         }
         if (completeNow) {
             endRequest();
@@ -407,12 +398,25 @@ final class Subscriber implements SseEventSink, WriteListener {
         return true;
     }
 
+    /** This drain stops early (a failed write, no threads left); whoever closes the stream completes it. */
     private void stopDraining() {
         synchronized (lock) {
-            draining = false;
-            drainer = null;
-            lock.notifyAll();
+            releaseDrain(false);
         }
+    }
+
+    /**
+     * Under the lock, in the same block as the check that decided to stop, so no send or container callback
+     * falls between the two: this drain stops, and a later send, heartbeat or callback starts the next. True
+     * when the stream was closed meanwhile and the caller must complete the request.
+     */
+    private boolean releaseDrain(boolean untilWritable) {
+        writableAgain = false;
+        awaitingWritable = untilWritable && !closed;
+        draining = false;
+        drainer = null;
+        lock.notifyAll();
+        return closed;
     }
 
     /** Completes the request once, unless the container already ended it. */
