@@ -69,22 +69,29 @@ public final class Hub implements AutoCloseable {
      */
     Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse) {
         EventFormat format = new EventFormat(sse);
-        synchronized (lock) {
-            if (closed) {
-                throw new HubClosedException();
-            }
+        while (true) {
+            // drawn before taking the lock: a burst of reconnecting clients would otherwise queue on the random source
             Subscriber subscriber = new Subscriber(newClientId(), subscription.topics(), subscription.envelope(),
                     clock.instant(), out, end, format, delivery, config.subscriberQueueSize(), this::closed);
-            Replay replay = subscription.lastEventId() == null
-                    ? new Replay(List.of(), null, history.newestId())
-                    : history.after(subscription.lastEventId(), subscription::wants);
-            List<Subscriber> present = subscription.presence() ? new ArrayList<>(subscribers.values()) : List.of();
-            routes.broadcast(presence("join", subscriber), format);
-            delivery.dispatch();
-            subscribers.put(subscriber.clientId(), subscriber);
-            routes.add(subscriber);
-            subscriber.open(opening(subscriber, subscription, replay, present));
-            return subscriber;
+            Event join = presence("join", subscriber);
+            synchronized (lock) {
+                if (closed) {
+                    throw new HubClosedException();
+                }
+                if (subscribers.containsKey(subscriber.clientId())) {
+                    continue;
+                }
+                Replay replay = subscription.lastEventId() == null
+                        ? new Replay(List.of(), null, history.newestId())
+                        : history.after(subscription.lastEventId(), subscription::wants);
+                List<Subscriber> present = subscription.presence() ? new ArrayList<>(subscribers.values()) : List.of();
+                routes.broadcast(join, format);
+                delivery.dispatch();
+                subscribers.put(subscriber.clientId(), subscriber);
+                routes.add(subscriber);
+                subscriber.open(opening(subscriber, subscription, replay, present));
+                return subscriber;
+            }
         }
     }
 
@@ -185,15 +192,14 @@ public final class Hub implements AutoCloseable {
         return new Event(null, Topics.PRESENCE, type, Json.write(data), null);
     }
 
+    /** Ten characters from 60 random bits: one draw from the random source per client. */
     private String newClientId() {
-        String id;
-        do {
-            StringBuilder text = new StringBuilder(CLIENT_ID_LENGTH);
-            for (int i = 0; i < CLIENT_ID_LENGTH; i++) {
-                text.append(CLIENT_ID_ALPHABET.charAt(random.nextInt(CLIENT_ID_ALPHABET.length())));
-            }
-            id = text.toString();
-        } while (subscribers.containsKey(id));
-        return id;
+        long bits = random.nextLong();
+        char[] id = new char[CLIENT_ID_LENGTH];
+        for (int i = 0; i < CLIENT_ID_LENGTH; i++) {
+            id[i] = CLIENT_ID_ALPHABET.charAt((int) (bits & 63));
+            bits >>>= 6;
+        }
+        return new String(id);
     }
 }
