@@ -35,7 +35,7 @@ import java.util.Map;
 @Path("events")
 public class EventsResource {
 
-    static final String CONTENT_TYPE = MediaType.SERVER_SENT_EVENTS + ";charset=UTF-8";
+    private static final String CONTENT_TYPE = MediaType.SERVER_SENT_EVENTS + ";charset=UTF-8";
 
     @Context
     private ServletContext context;

@@ -168,11 +168,10 @@ final class Subscriber implements SseEventSink, WriteListener {
     /** Writes a heartbeat comment when the stream is idle, so a dead connection shows itself. */
     void heartbeat() {
         synchronized (lock) {
-            if (closed || draining || awaitingWritable || !started || !queue.isEmpty() || carry != null) {
+            if (closed || !queue.isEmpty() || carry != null || !claimDrain()) {
                 return;
             }
             queue.add(HEARTBEAT);
-            draining = true;
         }
         delivery.drainSoon(this);
     }
@@ -320,27 +319,34 @@ final class Subscriber implements SseEventSink, WriteListener {
 
     /** Some queued events, at most a turn's worth unless one alone is larger, in one array. */
     private Batch take() {
-        List<byte[]> items = new ArrayList<>();
-        int length = 0;
+        byte[] first;
+        List<byte[]> more = null;
+        int length;
         synchronized (lock) {
-            if (closed) {
+            first = closed ? null : nextItem();
+            if (first == null) {
                 return Batch.EMPTY;
             }
+            length = first.length;
             for (byte[] next = nextItem(); next != null; next = nextItem()) {
-                if (length > 0 && length + next.length > BYTES_PER_TURN) {
+                if (length + next.length > BYTES_PER_TURN) {
                     carry = next;
                     break;
                 }
-                items.add(next);
+                if (more == null) {
+                    more = new ArrayList<>();
+                }
+                more.add(next);
                 length += next.length;
             }
         }
-        if (items.size() == 1) {
-            return new Batch(items.get(0), length);
+        if (more == null) {
+            return new Batch(first, length);
         }
         byte[] bytes = new byte[length];
-        int at = 0;
-        for (byte[] item : items) {
+        System.arraycopy(first, 0, bytes, 0, first.length);
+        int at = first.length;
+        for (byte[] item : more) {
             System.arraycopy(item, 0, bytes, at, item.length);
             at += item.length;
         }
