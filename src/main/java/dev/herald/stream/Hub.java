@@ -55,8 +55,7 @@ public final class Hub implements AutoCloseable {
         this.clock = clock;
         this.history = new History(EventId.newRun(), config.historySize());
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(Delivery.named("herald-heartbeat"));
-        heartbeats.scheduleAtFixedRate(this::heartbeat, config.heartbeatSeconds(), config.heartbeatSeconds(),
-                TimeUnit.SECONDS);
+        heartbeats.scheduleWithFixedDelay(() -> heartbeat(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
     }
 
     public HeraldConfig config() {
@@ -177,12 +176,18 @@ public final class Hub implements AutoCloseable {
         LOG.log(level, () -> "client " + subscriber.clientId() + " disconnected: " + reason);
     }
 
-    private void heartbeat() {
+    /**
+     * Runs every second: each stream that has been quiet for {@code herald.heartbeat.seconds} gets a heartbeat.
+     * Checking every second rather than sending to everyone every interval spreads the heartbeats over time, as
+     * streams fall quiet at different moments.
+     */
+    void heartbeat(long nowNanos) {
         List<Subscriber> open;
         synchronized (lock) {
             open = new ArrayList<>(subscribers.values());
         }
-        open.forEach(Subscriber::heartbeat);
+        long quietNanos = TimeUnit.SECONDS.toNanos(config.heartbeatSeconds());
+        open.forEach(subscriber -> subscriber.heartbeat(nowNanos, quietNanos));
     }
 
     private static Event presence(String type, Subscriber subscriber) {

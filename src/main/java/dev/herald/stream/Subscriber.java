@@ -73,6 +73,8 @@ final class Subscriber implements SseEventSink, WriteListener {
     private boolean endCalled;
     /** The thread draining now: the container may report the end on it, and it must not wait for itself. */
     private Thread drainer;
+    /** {@link System#nanoTime()} when something was last queued (or the stream opened): a heartbeat waits for quiet. */
+    private long lastQueuedNanos = System.nanoTime();
 
     Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, ServletOutputStream out,
             Runnable end, EventFormat format, Delivery delivery, int queueLimit,
@@ -152,6 +154,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             overflow = queue.size() >= queueLimit;
             if (!overflow) {
                 queue.add(bytes);
+                lastQueuedNanos = System.nanoTime();
                 drain = claimDrain();
             }
         }
@@ -165,15 +168,24 @@ final class Subscriber implements SseEventSink, WriteListener {
         return SENT;
     }
 
-    /** Writes a heartbeat comment when the stream is idle, so a dead connection shows itself. */
-    void heartbeat() {
+    /**
+     * Writes a heartbeat comment when nothing was queued for {@code quietNanos} up to {@code nowNanos}, so an idle
+     * stream stays open through proxies and a dead connection shows itself. A stream that carries events needs
+     * none: they do both, and ten thousand heartbeats at once would only delay the next event.
+     */
+    void heartbeat(long nowNanos, long quietNanos) {
+        boolean drain;
         synchronized (lock) {
-            if (closed || !queue.isEmpty() || carry != null || !claimDrain()) {
+            if (closed || nowNanos - lastQueuedNanos < quietNanos || !queue.isEmpty() || carry != null) {
                 return;
             }
             queue.add(HEARTBEAT);
+            lastQueuedNanos = nowNanos;
+            drain = claimDrain();
         }
-        delivery.drainSoon(this);
+        if (drain) {
+            delivery.drainSoon(this);
+        }
     }
 
     @Override

@@ -189,6 +189,29 @@ class HubTest {
     }
 
     @Test
+    void heartbeatsGoOnlyToStreamsThatWereQuietForTheInterval() throws InterruptedException {
+        RecordingOutput busy = subscribe(List.of("orders"), false, null);
+        RecordingOutput quiet = subscribe(List.of("news"), false, null);
+        busy.until(e -> named(e, "ready"));
+        quiet.until(e -> named(e, "ready"));
+        long subscribed = System.nanoTime();
+        while (System.nanoTime() == subscribed) {
+            Thread.onSpinWait();
+        }
+        String id = publish("orders", "1");
+        assertEquals(id, busy.next().id());
+
+        // one interval after both subscribed: only the stream that got nothing since is quiet
+        hub.heartbeat(subscribed + TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
+        assertEquals("heartbeat", quiet.next().comment());
+        busy.assertNothingMore();
+
+        hub.heartbeat(subscribed + 3 * TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
+        assertEquals("heartbeat", busy.next().comment());
+        assertEquals("heartbeat", quiet.next().comment());
+    }
+
+    @Test
     void presenceSubscribersSeeOthersJoinAndLeaveButNotThemselves() throws InterruptedException {
         RecordingOutput watcher = subscribe(List.of("$presence"), false, null);
         watcher.until(e -> named(e, "ready"));
