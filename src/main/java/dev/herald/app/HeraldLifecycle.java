@@ -1,5 +1,6 @@
 package dev.herald.app;
 
+import dev.herald.backbone.Backbones;
 import dev.herald.config.ConfigSources;
 import dev.herald.config.HeraldConfig;
 import dev.herald.stream.Hub;
@@ -24,7 +25,7 @@ public class HeraldLifecycle implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
         HeraldConfig config = HeraldConfig.read(ConfigSources.standard(context));
-        context.setAttribute(HUB, new Hub(config, Clock.systemUTC()));
+        context.setAttribute(HUB, new Hub(config, Clock.systemUTC(), Backbones.of(config)));
         LOG.info(() -> "Herald started with " + config.asMap());
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 
 /** Herald's one JSON mapper: strict when reading, compact when writing. Immutable, so shared. */
 public final class Json {
@@ -33,6 +34,15 @@ public final class Json {
             throw e;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Parses JSON text Herald wrote itself, where malformed input is a bug. */
+    public static JsonNode tree(String json) {
+        try {
+            return parse(json.getBytes(StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage(), e);
         }
     }
 

@@ -11,7 +11,8 @@ public record HeraldConfig(
         int historySize,
         int topicsPerConnection,
         int eventMaxBytes,
-        int subscriberQueueSize) {
+        int subscriberQueueSize,
+        RedisUri redisUri) {
 
     public static final String RETRY_MS = "herald.retry.ms";
     public static final String HEARTBEAT_SECONDS = "herald.heartbeat.seconds";
@@ -19,6 +20,7 @@ public record HeraldConfig(
     public static final String TOPICS_PER_CONNECTION = "herald.limits.topics-per-connection";
     public static final String EVENT_MAX_BYTES = "herald.event.max-bytes";
     public static final String SUBSCRIBER_QUEUE_SIZE = "herald.subscriber.queue-size";
+    public static final String REDIS_URI = "herald.redis.uri";
 
     /** Reads every key through {@code lookup} (null means unset); an invalid value names its key. */
     public static HeraldConfig read(UnaryOperator<String> lookup) {
@@ -35,7 +37,9 @@ public record HeraldConfig(
                 // the body of one publish; 16 MiB is far beyond what SSE clients should parse per event
                 reader.integer(EVENT_MAX_BYTES, 64 * 1024, 256, 16 * 1024 * 1024),
                 // live events waiting for one client before it is dropped as too slow (it catches up on reconnect)
-                reader.integer(SUBSCRIBER_QUEUE_SIZE, 1000, 1, 1_000_000));
+                reader.integer(SUBSCRIBER_QUEUE_SIZE, 1000, 1, 1_000_000),
+                // unset: one node, everything in memory
+                reader.redisUri(REDIS_URI));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -47,10 +51,23 @@ public record HeraldConfig(
         map.put(TOPICS_PER_CONNECTION, topicsPerConnection);
         map.put(EVENT_MAX_BYTES, eventMaxBytes);
         map.put(SUBSCRIBER_QUEUE_SIZE, subscriberQueueSize);
+        map.put(REDIS_URI, redisUri == null ? "(unset: in memory)" : redisUri.masked());
         return map;
     }
 
     private record Reader(UnaryOperator<String> lookup) {
+
+        RedisUri redisUri(String key) {
+            String raw = lookup.apply(key);
+            if (raw == null || raw.isBlank()) {
+                return null;
+            }
+            try {
+                return RedisUri.parse(raw.trim());
+            } catch (IllegalArgumentException e) {
+                throw new InvalidConfigException(key, e.getMessage());
+            }
+        }
 
         int integer(String key, int defaultValue, int min, int max) {
             String raw = lookup.apply(key);

@@ -1,57 +1,8 @@
 package dev.herald.history;
 
-import java.security.SecureRandom;
-import java.util.Optional;
-import java.util.random.RandomGenerator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-
 /**
- * An event id: the run that assigned it and its sequence number in that run, written {@code run-seq}.
- * The run starts with a letter, so an id of one run is never mistaken for another run's or for a Redis stream id.
+ * An event id, as clients see it in {@code id:} and send back in {@code Last-Event-ID}. Ids of one history are
+ * ordered; which form they take depends on the backbone: {@link RunId} in memory, {@link StreamId} on Redis.
  */
-public record EventId(String run, long sequence) implements Comparable<EventId> {
-
-    private static final Pattern FORMAT = Pattern.compile("([a-z][a-z0-9]{7})-(0|[1-9][0-9]{0,17})");
-    private static final String LETTERS = "abcdefghijklmnopqrstuvwxyz";
-    private static final String ALPHANUMERIC = LETTERS + "0123456789";
-
-    public EventId {
-        if (!FORMAT.matcher(run + "-0").matches() || sequence < 0) {
-            throw new IllegalArgumentException("not an event id: " + run + "-" + sequence);
-        }
-    }
-
-    /** A fresh run name, different for every start of the server. */
-    public static String newRun() {
-        RandomGenerator random = new SecureRandom();
-        StringBuilder run = new StringBuilder(8).append(LETTERS.charAt(random.nextInt(LETTERS.length())));
-        for (int i = 1; i < 8; i++) {
-            run.append(ALPHANUMERIC.charAt(random.nextInt(ALPHANUMERIC.length())));
-        }
-        return run.toString();
-    }
-
-    /** The id when {@code text} has Herald's in-memory form, empty otherwise. */
-    public static Optional<EventId> parse(String text) {
-        Matcher matcher = FORMAT.matcher(text);
-        if (!matcher.matches()) {
-            return Optional.empty();
-        }
-        return Optional.of(new EventId(matcher.group(1), Long.parseLong(matcher.group(2))));
-    }
-
-    /** Only ids of the same run are ordered. */
-    @Override
-    public int compareTo(EventId other) {
-        if (!run.equals(other.run)) {
-            throw new IllegalArgumentException("ids of different runs are not ordered: " + this + ", " + other);
-        }
-        return Long.compare(sequence, other.sequence);
-    }
-
-    @Override
-    public String toString() {
-        return run + "-" + sequence;
-    }
+public sealed interface EventId extends Comparable<EventId> permits RunId, StreamId {
 }

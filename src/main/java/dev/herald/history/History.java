@@ -1,59 +1,96 @@
 package dev.herald.history;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * The last {@code capacity} published events of this run, in id order, and the ids they get. Not thread-safe:
- * its owner serialises access, so that an id, its place in the history and its delivery happen as one step.
+ * The last {@code capacity} published events, in id order, as this node has seen them. In memory it is the only
+ * copy; on Redis it mirrors the end of the stream, so a reconnecting client catches up without a round trip.
+ * Not thread-safe: its owner serialises access, so that an event's place here and its delivery happen as one step.
  */
 public final class History {
 
-    private final String run;
+    private final IdScheme ids;
     private final Event[] ring;
-    private long newest;
+    /** Slot of the oldest retained event. */
+    private int head;
+    private int count;
+    /** The newest event no longer retained, or the origin: a client at this id has missed nothing retained. */
+    private EventId floor;
 
-    public History(String run, int capacity) {
+    public History(IdScheme ids, int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("history capacity must be positive: " + capacity);
         }
-        this.run = run;
+        this.ids = ids;
         this.ring = new Event[capacity];
+        this.floor = ids.origin();
     }
 
-    /** Assigns the next id, keeps the event (dropping the oldest beyond capacity) and returns it. */
-    public Event append(String topic, String type, String data, Integer retryMs) {
-        newest++;
-        Event event = new Event(new EventId(run, newest), topic, type, data, retryMs);
-        ring[slot(newest)] = event;
-        return event;
+    public IdScheme ids() {
+        return ids;
     }
 
-    /** The id of the newest event, or the origin id ({@code run-0}) before the first. */
+    public int capacity() {
+        return ring.length;
+    }
+
+    /** Keeps a newer event, dropping the oldest beyond capacity. */
+    public void append(Event event) {
+        if (event.id().compareTo(newestId()) <= 0) {
+            throw new IllegalArgumentException("event " + event.id() + " is not after " + newestId());
+        }
+        if (count == ring.length) {
+            floor = ring[head].id();
+            ring[head] = event;
+            head = (head + 1) % ring.length;
+        } else {
+            ring[(head + count) % ring.length] = event;
+            count++;
+        }
+    }
+
+    /**
+     * Replaces what is retained: {@code events} in id order, all after {@code floor}, the newest event before them
+     * that is no longer available (or the origin when none ever was).
+     */
+    public void retain(EventId floor, List<Event> events) {
+        this.floor = floor;
+        this.head = 0;
+        this.count = 0;
+        Arrays.fill(ring, null);
+        int from = Math.max(0, events.size() - ring.length);
+        if (from > 0) {
+            this.floor = events.get(from - 1).id();
+        }
+        for (int i = from; i < events.size(); i++) {
+            append(events.get(i));
+        }
+    }
+
+    /** The id of the newest event, or the floor (at first the origin, e.g. {@code run-0}) when none is retained. */
     public EventId newestId() {
-        return new EventId(run, newest);
+        return count == 0 ? floor : at(count - 1).id();
     }
 
     /** The retained events after {@code lastEventId} that {@code wanted} accepts, or a reset saying why not. */
     public Replay after(String lastEventId, Predicate<Event> wanted) {
-        EventId last = EventId.parse(lastEventId).orElse(null);
-        if (last == null) {
+        IdScheme.Parsed parsed = ids.parse(lastEventId);
+        if (parsed.reset() != null) {
+            return reset(parsed.reset());
+        }
+        EventId last = parsed.id();
+        if (last.compareTo(newestId()) > 0) {
             return reset(Replay.ResetReason.UNKNOWN_ID);
         }
-        if (!last.run().equals(run)) {
-            return reset(Replay.ResetReason.OTHER_RUN);
-        }
-        if (last.sequence() > newest) {
-            return reset(Replay.ResetReason.UNKNOWN_ID);
-        }
-        long oldest = Math.max(1, newest - ring.length + 1);
-        if (last.sequence() < oldest - 1) {
+        if (last.compareTo(floor) < 0) {
             return reset(Replay.ResetReason.TOO_OLD);
         }
         List<Event> missed = new ArrayList<>();
-        for (long sequence = last.sequence() + 1; sequence <= newest; sequence++) {
-            Event event = ring[slot(sequence)];
+        for (int i = firstAfter(last); i < count; i++) {
+            Event event = at(i);
             if (wanted.test(event)) {
                 missed.add(event);
             }
@@ -61,11 +98,32 @@ public final class History {
         return new Replay(missed, null, newestId());
     }
 
-    private Replay reset(Replay.ResetReason reason) {
-        return new Replay(List.of(), reason, newestId());
+    /** Whether {@code lastEventId} is an id of this history's form that is newer than anything retained. */
+    public boolean isAhead(String lastEventId) {
+        IdScheme.Parsed parsed = ids.parse(lastEventId);
+        return parsed.id() != null && parsed.id().compareTo(newestId()) > 0;
     }
 
-    private int slot(long sequence) {
-        return (int) ((sequence - 1) % ring.length);
+    /** The index of the first retained event after {@code id}; ids need not be contiguous, so search. */
+    private int firstAfter(EventId id) {
+        int low = 0;
+        int high = count;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (at(middle).id().compareTo(id) <= 0) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    private Event at(int index) {
+        return ring[(head + index) % ring.length];
+    }
+
+    private Replay reset(Replay.ResetReason reason) {
+        return new Replay(List.of(), reason, newestId());
     }
 }

@@ -2,6 +2,7 @@ package dev.herald.ops;
 
 import dev.herald.app.HeraldLifecycle;
 import dev.herald.app.Json;
+import dev.herald.stream.Hub;
 import jakarta.servlet.ServletContext;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -9,6 +10,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Health for load balancers: live while the WAR runs, ready while it takes new streams. */
@@ -28,7 +30,13 @@ public class HealthResource {
     @GET
     @Path("ready")
     public Response ready() {
-        return status(HeraldLifecycle.hub(context).isReady());
+        Hub hub = HeraldLifecycle.hub(context);
+        boolean backbone = hub.isBackboneAvailable();
+        boolean up = hub.isReady() && backbone;
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", up ? "UP" : "DOWN");
+        body.put("backbone", Map.of("name", hub.backboneName(), "status", backbone ? "UP" : "DOWN"));
+        return Response.status(up ? 200 : 503).entity(Json.write(body)).build();
     }
 
     private static Response status(boolean up) {

@@ -3,7 +3,8 @@ package dev.herald.stream;
 import dev.herald.app.ApiException;
 import dev.herald.app.HeraldLifecycle;
 import dev.herald.app.Json;
-import dev.herald.history.Event;
+import dev.herald.backbone.Backbone;
+import dev.herald.backbone.IdempotencyKeys;
 import dev.herald.publish.EventDraft;
 import dev.herald.publish.PublishBody;
 import jakarta.servlet.AsyncContext;
@@ -84,16 +85,31 @@ public class EventsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response publish(@Context HttpHeaders headers, InputStream body) {
+    public Response publish(@Context HttpHeaders headers, InputStream body,
+            @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
         Hub hub = HeraldLifecycle.hub(context);
         PublishBody.checkContentType(headers.getMediaType());
+        if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {
+            throw ApiException.badRequest("invalid_idempotency_key", "the Idempotency-Key header must be 1-"
+                    + IdempotencyKeys.MAX_LENGTH + " visible ASCII characters");
+        }
         EventDraft draft = EventDraft.parse(PublishBody.read(body, headers.getLength(), hub.config().eventMaxBytes()));
+        Backbone.Published published;
         try {
-            Event event = hub.publish(draft, sse);
-            return Response.accepted(Json.write(Map.of("id", event.id().toString()))).build();
+            published = hub.publish(draft, idempotencyKey, sse);
         } catch (HubClosedException e) {
             throw shuttingDown(e);
+        } catch (Backbone.UnavailableException e) {
+            throw new ApiException(503, "backbone_unavailable", e.getMessage());
+        } catch (Backbone.IdempotencyKeyReusedException e) {
+            throw new ApiException(422, "idempotency_key_reused", e.getMessage());
         }
+        Response.ResponseBuilder accepted = Response.accepted(Json.write(Map.of("id", published.id().toString())));
+        if (published.repeated()) {
+            // as Stripe does: the answer of the first publish, marked so a caller can tell
+            accepted.header("Idempotent-Replayed", "true");
+        }
+        return accepted.build();
     }
 
     private static ApiException shuttingDown(HubClosedException e) {

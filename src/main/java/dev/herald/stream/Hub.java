@@ -2,6 +2,8 @@ package dev.herald.stream;
 
 import dev.herald.app.Json;
 import dev.herald.config.HeraldConfig;
+import dev.herald.backbone.Backbone;
+import dev.herald.backbone.ClientInfo;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.History;
@@ -13,6 +15,7 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,22 +27,27 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The one owner of Herald's shared state: the history, the connected subscribers and their routes, and the
- * threads that write to them. Publishing and subscribing take the same lock, so an event is either in a new
+ * The one owner of this node's shared state: the history as this node has seen it, the connected subscribers and
+ * their routes, and the threads that write to them. Events reach it from the {@link Backbone}, in id order, and
+ * go to history and subscribers under one lock, which subscribing takes too: an event is either in a new
  * subscriber's catch-up or in its live queue, never in both and never in neither.
  */
-public final class Hub implements AutoCloseable {
+public final class Hub implements AutoCloseable, Backbone.Listener {
 
     private static final Logger LOG = Logger.getLogger(Hub.class.getName());
     private static final String CLIENT_ID_ALPHABET =
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
     private static final int CLIENT_ID_LENGTH = 10;
+    /** How long a subscriber waits for this node to receive an id another node already sent it. */
+    private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
 
     private final HeraldConfig config;
     private final Clock clock;
+    private final Backbone backbone;
     private final RandomGenerator random = new SecureRandom();
     private final Delivery delivery = new Delivery();
     private final ScheduledExecutorService heartbeats;
@@ -48,18 +56,27 @@ public final class Hub implements AutoCloseable {
     private final History history;
     private final Routes routes = new Routes();
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
+    /** Events arriving from the backbone's thread are built with the {@code Sse} of the requests. */
+    private EventFormat format;
     private boolean closed;
 
-    public Hub(HeraldConfig config, Clock clock) {
+    public Hub(HeraldConfig config, Clock clock, Backbone backbone) {
         this.config = config;
         this.clock = clock;
-        this.history = new History(EventId.newRun(), config.historySize());
+        this.backbone = backbone;
+        this.history = new History(backbone.ids(), config.historySize());
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(Delivery.named("herald-heartbeat"));
         heartbeats.scheduleWithFixedDelay(() -> heartbeat(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
+        backbone.start(this);
     }
 
     public HeraldConfig config() {
         return config;
+    }
+
+    /** Which backbone runs: {@code memory} or {@code redis}. */
+    public String backboneName() {
+        return backbone.name();
     }
 
     /**
@@ -68,6 +85,11 @@ public final class Hub implements AutoCloseable {
      */
     Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse) {
         EventFormat format = new EventFormat(sse);
+        if (subscription.lastEventId() != null) {
+            awaitStored(subscription.lastEventId());
+        }
+        List<ClientInfo> elsewhere = subscription.presence()
+                ? backbone.otherClients(ClientsResource.MAX_LISTED) : List.of();
         while (true) {
             // drawn before taking the lock: a burst of reconnecting clients would otherwise queue on the random source
             Subscriber subscriber = new Subscriber(newClientId(), subscription.topics(), subscription.envelope(),
@@ -80,47 +102,91 @@ public final class Hub implements AutoCloseable {
                 if (subscribers.containsKey(subscriber.clientId())) {
                     continue;
                 }
+                this.format = format;
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
                         : history.after(subscription.lastEventId(), subscription::wants);
-                List<Subscriber> present = subscription.presence() ? new ArrayList<>(subscribers.values()) : List.of();
+                List<ClientInfo> present = new ArrayList<>();
+                if (subscription.presence()) {
+                    subscribers.values().forEach(other -> present.add(info(other)));
+                    present.addAll(elsewhere);
+                }
                 routes.broadcast(join, format);
                 delivery.dispatch();
                 subscribers.put(subscriber.clientId(), subscriber);
                 routes.add(subscriber);
                 subscriber.open(opening(subscriber, subscription, replay, present));
+                announce(join, subscriber, true);
                 return subscriber;
             }
         }
     }
 
-    /** Assigns the event its id, keeps it, and hands it to every subscriber that wants it. */
-    public Event publish(EventDraft draft, Sse sse) {
-        EventFormat format = new EventFormat(sse);
+    /**
+     * Stores the event through the backbone, which hands it to every node, this one included. With a repeated
+     * idempotency key, the first publish's id and nothing stored.
+     */
+    public Backbone.Published publish(EventDraft draft, String idempotencyKey, Sse sse) {
         synchronized (lock) {
             if (closed) {
                 throw new HubClosedException();
             }
-            Event event = history.append(draft.topic(), draft.type(), draft.data(), draft.retryMs());
-            routes.broadcast(event, format);
-            delivery.dispatch();
-            return event;
+            if (format == null) {
+                format = new EventFormat(sse);
+            }
+        }
+        return backbone.publish(draft, idempotencyKey);
+    }
+
+    @Override
+    public void retained(EventId floor, List<Event> events) {
+        synchronized (lock) {
+            history.retain(floor, events);
+            lock.notifyAll();
         }
     }
 
-    /** The first {@code limit} connected clients, oldest connection first. */
+    @Override
+    public void stored(Event event) {
+        synchronized (lock) {
+            history.append(event);
+            if (format != null) {
+                routes.broadcast(event, format);
+                delivery.dispatch();
+            }
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void presence(Event presence) {
+        synchronized (lock) {
+            if (format != null && !closed) {
+                routes.broadcast(presence, format);
+                delivery.dispatch();
+            }
+        }
+    }
+
+    /** The first {@code limit} connected clients: this node's, oldest connection first, then other nodes'. */
     public List<ClientInfo> clients(int limit) {
+        List<ClientInfo> clients;
         synchronized (lock) {
-            return subscribers.values().stream().limit(limit)
-                    .map(s -> new ClientInfo(s.clientId(), s.topics(), s.connectedAt().toString()))
-                    .toList();
+            clients = subscribers.values().stream().limit(limit).map(Hub::info)
+                    .collect(Collectors.toCollection(ArrayList::new));
         }
+        if (clients.size() < limit) {
+            clients.addAll(backbone.otherClients(limit - clients.size()));
+        }
+        return clients;
     }
 
-    public int clientCount() {
+    public long clientCount() {
+        long local;
         synchronized (lock) {
-            return subscribers.size();
+            local = subscribers.size();
         }
+        return local + backbone.otherClientCount();
     }
 
     /** False once shutting down: load balancers should send new streams elsewhere. */
@@ -128,6 +194,11 @@ public final class Hub implements AutoCloseable {
         synchronized (lock) {
             return !closed;
         }
+    }
+
+    /** False while the backbone cannot store events. */
+    public boolean isBackboneAvailable() {
+        return backbone.isAvailable();
     }
 
     /** Ends every stream and stops the hub's threads. */
@@ -143,11 +214,40 @@ public final class Hub implements AutoCloseable {
         }
         open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.SHUTDOWN));
         heartbeats.shutdownNow();
+        backbone.close();
         delivery.close();
     }
 
+    /**
+     * A client may come back with an id that another node delivered and this one has not received yet: wait for
+     * it (a few milliseconds behind, normally), so it is caught up rather than reset.
+     */
+    private void awaitStored(String lastEventId) {
+        synchronized (lock) {
+            if (!history.isAhead(lastEventId)) {
+                return;
+            }
+        }
+        EventId id = history.ids().parse(lastEventId).id();
+        if (!backbone.isStored(id)) {
+            return;
+        }
+        long deadline = System.nanoTime() + CATCH_UP_WAIT.toNanos();
+        synchronized (lock) {
+            long left;
+            while (!closed && history.isAhead(lastEventId) && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
     private Iterator<OutboundSseEvent> opening(Subscriber subscriber, Subscription subscription, Replay replay,
-            List<Subscriber> present) {
+            List<ClientInfo> present) {
         EventFormat format = subscriber.format();
         Stream<OutboundSseEvent> head = Stream.of(format.welcome(subscriber.clientId(), subscriber.topics(),
                 config.retryMs()));
@@ -168,12 +268,24 @@ public final class Hub implements AutoCloseable {
             }
             routes.remove(subscriber);
             if (!closed) {
-                routes.broadcast(presence("leave", subscriber), subscriber.format());
+                Event leave = presence("leave", subscriber);
+                routes.broadcast(leave, subscriber.format());
                 delivery.dispatch();
+                announce(leave, subscriber, false);
             }
         }
         Level level = reason == Subscriber.CloseReason.SLOW ? Level.WARNING : Level.FINE;
         LOG.log(level, () -> "client " + subscriber.clientId() + " disconnected: " + reason);
+    }
+
+    /** Under the lock, so that a client's join reaches the other nodes before its leave. */
+    private void announce(Event presence, Subscriber subscriber, boolean joined) {
+        backbone.announce(presence);
+        if (joined) {
+            backbone.connected(info(subscriber));
+        } else {
+            backbone.disconnected(info(subscriber));
+        }
     }
 
     /**
@@ -190,10 +302,18 @@ public final class Hub implements AutoCloseable {
         open.forEach(subscriber -> subscriber.heartbeat(nowNanos, quietNanos));
     }
 
+    private static ClientInfo info(Subscriber subscriber) {
+        return new ClientInfo(subscriber.clientId(), subscriber.topics(), subscriber.connectedAt().toString());
+    }
+
     private static Event presence(String type, Subscriber subscriber) {
+        return presence(type, info(subscriber));
+    }
+
+    private static Event presence(String type, ClientInfo client) {
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("clientId", subscriber.clientId());
-        data.put("topics", subscriber.topics());
+        data.put("clientId", client.clientId());
+        data.put("topics", client.topics());
         return new Event(null, Topics.PRESENCE, type, Json.write(data), null);
     }
 

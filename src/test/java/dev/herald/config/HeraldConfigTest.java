@@ -13,7 +13,7 @@ class HeraldConfigTest {
     void usesTheDocumentedDefaultsWhenNothingIsSet() {
         HeraldConfig config = HeraldConfig.read(key -> null);
 
-        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000), config);
+        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null), config);
     }
 
     @Test
@@ -24,9 +24,10 @@ class HeraldConfigTest {
                 "herald.history.size", "7",
                 "herald.limits.topics-per-connection", "3",
                 "herald.event.max-bytes", "1024",
-                "herald.subscriber.queue-size", "9");
+                "herald.subscriber.queue-size", "9",
+                "herald.redis.uri", "redis://127.0.0.1:7000/2");
 
-        assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9), HeraldConfig.read(values::get));
+        assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2")), HeraldConfig.read(values::get));
     }
 
     @Test

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.backbone.Backbone;
+import dev.herald.backbone.InMemoryBackbone;
 import dev.herald.config.HeraldConfig;
-import dev.herald.history.EventId;
+import dev.herald.history.RunId;
 import dev.herald.publish.EventDraft;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -20,10 +22,10 @@ import org.junit.jupiter.api.Test;
 
 class HubTest {
 
-    private static final HeraldConfig CONFIG = new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000);
+    private static final HeraldConfig CONFIG = new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null);
 
     private final JerseyEvents sse = new JerseyEvents();
-    private final Hub hub = new Hub(CONFIG, Clock.systemUTC());
+    private final Hub hub = new Hub(CONFIG, Clock.systemUTC(), new InMemoryBackbone(CONFIG.historySize()));
     private final ExecutorService publisher = Executors.newSingleThreadExecutor();
     /** Calls write listeners back, as the container's threads do. */
     private final ExecutorService container = Executors.newCachedThreadPool();
@@ -52,7 +54,7 @@ class HubTest {
     }
 
     private String publish(String topic, String data) {
-        return hub.publish(new EventDraft(topic, "message", data, null), sse).id().toString();
+        return hub.publish(new EventDraft(topic, "message", data, null), null, sse).id().toString();
     }
 
     private static boolean named(RecordingOutput.Written event, String name) {
@@ -119,13 +121,13 @@ class HubTest {
             return last;
         });
         RecordingOutput sink = subscribe(List.of("t"), false, from);
-        long newest = EventId.parse(lastPublished.get(10, TimeUnit.SECONDS)).orElseThrow().sequence();
+        long newest = RunId.parse(lastPublished.get(10, TimeUnit.SECONDS)).orElseThrow().sequence();
 
         List<Long> received = new ArrayList<>();
         for (RecordingOutput.Written event : sink.until(e -> e.id() != null
-                && EventId.parse(e.id()).orElseThrow().sequence() >= newest - 1)) {
+                && RunId.parse(e.id()).orElseThrow().sequence() >= newest - 1)) {
             if (!named(event, "ready") && event.id() != null) {
-                received.add(EventId.parse(event.id()).orElseThrow().sequence());
+                received.add(RunId.parse(event.id()).orElseThrow().sequence());
             }
         }
         List<Long> expected = new ArrayList<>();
@@ -209,6 +211,26 @@ class HubTest {
         hub.heartbeat(subscribed + 3 * TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
         assertEquals("heartbeat", busy.next().comment());
         assertEquals("heartbeat", quiet.next().comment());
+    }
+
+    @Test
+    void aRepeatedIdempotencyKeyAnswersTheFirstIdAndDeliversOnce() throws InterruptedException {
+        RecordingOutput sink = subscribe(List.of("t"), false, null);
+        sink.until(e -> named(e, "ready"));
+        EventDraft draft = new EventDraft("t", "message", "{\"n\":1}", null);
+
+        Backbone.Published first = hub.publish(draft, "order-17", sse);
+        Backbone.Published again = hub.publish(draft, "order-17", sse);
+        Backbone.Published other = hub.publish(draft, "order-18", sse);
+
+        assertEquals(false, first.repeated());
+        assertEquals(true, again.repeated());
+        assertEquals(first.id(), again.id());
+        assertEquals(first.id().toString(), sink.next().id());
+        assertEquals(other.id().toString(), sink.next().id());
+        sink.assertNothingMore();
+        assertThrows(Backbone.IdempotencyKeyReusedException.class,
+                () -> hub.publish(new EventDraft("t", "message", "{\"n\":2}", null), "order-17", sse));
     }
 
     @Test

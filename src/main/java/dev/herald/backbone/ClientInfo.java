@@ -1,4 +1,4 @@
-package dev.herald.stream;
+package dev.herald.backbone;
 
 import java.util.List;
 

@@ -1,0 +1,90 @@
+package dev.herald.backbone;
+
+import dev.herald.history.Event;
+import dev.herald.history.EventId;
+import dev.herald.history.IdScheme;
+import dev.herald.publish.EventDraft;
+import java.util.List;
+
+/**
+ * Where published events are stored and how they reach every node: {@link InMemoryBackbone} for a single node,
+ * {@code RedisBackbone} for several sharing one Redis. The hub is the only caller; nothing else knows which runs.
+ */
+public interface Backbone extends AutoCloseable {
+
+    /** The form of this backbone's event ids. */
+    IdScheme ids();
+
+    /**
+     * Starts handing events to {@code listener}: first {@link Listener#retained} with what is already stored (when
+     * anything is), then {@link Listener#stored} for every event stored after, by any node, in id order.
+     */
+    void start(Listener listener);
+
+    /**
+     * Stores an event, which then reaches every node's listener. With an idempotency key that was already used
+     * for the same event, nothing is stored and the first publish's id is returned.
+     *
+     * @throws UnavailableException when the event could not be stored
+     * @throws IdempotencyKeyReusedException when the key was used for a different event
+     */
+    Published publish(EventDraft draft, String idempotencyKey);
+
+    /** Whether a client's {@code Last-Event-ID}, newer than this node has seen, is stored (this node lags). */
+    boolean isStored(EventId id);
+
+    /** Hands a {@code join} or {@code leave} of a client of this node to the other nodes; not kept. */
+    void announce(Event presence);
+
+    /** A client connected to or left this node, for the other nodes' client lists. */
+    void connected(ClientInfo client);
+
+    void disconnected(ClientInfo client);
+
+    /** Up to {@code limit} clients connected to other nodes. */
+    List<ClientInfo> otherClients(int limit);
+
+    /** How many clients other nodes have. */
+    long otherClientCount();
+
+    /** False while events cannot be stored (e.g. Redis is unreachable). */
+    boolean isAvailable();
+
+    /** A name for logs and health: {@code memory} or {@code redis}. */
+    String name();
+
+    @Override
+    void close();
+
+    /** The hub's side. Calls for one backbone never overlap, and stored events arrive in id order. */
+    interface Listener {
+
+        /** What the backbone already holds, oldest first, all after {@code floor}; replaces anything held before. */
+        void retained(EventId floor, List<Event> events);
+
+        void stored(Event event);
+
+        /** A {@code join} or {@code leave} on another node. */
+        void presence(Event presence);
+    }
+
+    /** The stored event's id; {@code repeated} when an idempotency key matched an earlier publish. */
+    record Published(EventId id, boolean repeated) {
+    }
+
+    /** The backbone cannot store events now; the publisher should retry. */
+    final class UnavailableException extends RuntimeException {
+
+        public UnavailableException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** An idempotency key came back with a different event. */
+    final class IdempotencyKeyReusedException extends RuntimeException {
+
+        public IdempotencyKeyReusedException() {
+            super("this Idempotency-Key was used for a different event");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.herald.backbone;
+
+import dev.herald.publish.EventDraft;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** What an {@code Idempotency-Key} may be, and the fingerprint that tells a retry from a different event. */
+public final class IdempotencyKeys {
+
+    public static final String HEADER = "Idempotency-Key";
+    /** A UUID needs 36; room for a caller's own prefix, short enough to keep thousands in memory or Redis. */
+    public static final int MAX_LENGTH = 128;
+    private static final Pattern FORMAT = Pattern.compile("[\\x21-\\x7E]{1," + MAX_LENGTH + "}");
+
+    private IdempotencyKeys() {
+    }
+
+    public static boolean isValid(String key) {
+        return FORMAT.matcher(key).matches();
+    }
+
+    /** SHA-256 over every field of the event, so a key reused for another event is caught. */
+    public static String fingerprint(EventDraft draft) {
+        String text = String.join("\u0000", String.valueOf(draft.topic()), draft.type(), draft.data(),
+                String.valueOf(draft.retryMs()));
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
+    }
+}

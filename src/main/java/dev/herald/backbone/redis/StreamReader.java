@@ -1,0 +1,126 @@
+package dev.herald.backbone.redis;
+
+import dev.herald.backbone.Backbone;
+import dev.herald.history.Event;
+import dev.herald.history.EventId;
+import dev.herald.history.StreamId;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.exceptions.JedisException;
+import redis.clients.jedis.params.XReadParams;
+import redis.clients.jedis.resps.StreamEntry;
+import redis.clients.jedis.util.Pool;
+
+/**
+ * This node's one reader of the event stream. It first loads what the stream retains into the hub's history,
+ * then reads every entry after the last one it handed over, in order, for as long as the node runs. When Redis
+ * goes away it retries with backoff and resumes after that same entry, so no stored event is skipped.
+ */
+final class StreamReader implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(StreamReader.class.getName());
+    /** Entries per read: enough to catch up quickly after an outage, few enough to hand over without delay. */
+    private static final int BATCH = 1000;
+
+    private final Pool<Jedis> pool;
+    private final String stream;
+    private final int historySize;
+    private final Backbone.Listener listener;
+    private final Outage outage;
+    private volatile boolean running = true;
+    private volatile StreamId last;
+
+    StreamReader(Pool<Jedis> pool, String stream, int historySize, Backbone.Listener listener, Outage outage) {
+        this.pool = pool;
+        this.stream = stream;
+        this.historySize = historySize;
+        this.listener = listener;
+        this.outage = outage;
+    }
+
+    void stop() {
+        running = false;
+    }
+
+    /** The id of the last entry handed to the hub, or null before the history is loaded. */
+    StreamId last() {
+        return last;
+    }
+
+    @Override
+    public void run() {
+        long delay = 100;
+        while (running) {
+            try (Jedis jedis = pool.getResource()) {
+                if (last == null) {
+                    load(jedis);
+                }
+                outage.recovered("reading the stream after " + last);
+                delay = 100;
+                while (running) {
+                    read(jedis);
+                }
+            } catch (JedisException e) {
+                if (!running) {
+                    return;
+                }
+                outage.failed(e);
+                LOG.log(Level.FINE, "reading the stream failed", e);
+                try {
+                    delay = Outage.backOff(delay);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            } catch (RuntimeException e) {
+                // a bug, not an outage: say so, and keep the node's reader alive
+                LOG.log(Level.SEVERE, "the stream reader failed; retrying", e);
+                try {
+                    delay = Outage.backOff(delay);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * The newest {@code historySize} entries, newest first from Redis. When the stream holds at least that many,
+     * older ones may have been trimmed, so the oldest one read becomes the floor: a client older than it is reset.
+     */
+    private void load(Jedis jedis) {
+        List<StreamEntry> newestFirst = jedis.xrevrange(stream, StreamEntryID.MAXIMUM_ID, StreamEntryID.MINIMUM_ID,
+                historySize + 1);
+        List<StreamEntry> entries = new ArrayList<>(newestFirst);
+        Collections.reverse(entries);
+        EventId floor = StreamId.ORIGIN;
+        if (entries.size() >= historySize) {
+            floor = StreamEntries.id(entries.remove(0).getID());
+        }
+        List<Event> events = entries.stream().map(StreamEntries::event).toList();
+        listener.retained(floor, events);
+        last = events.isEmpty() ? (StreamId) floor : (StreamId) events.get(events.size() - 1).id();
+        LOG.info(() -> "loaded " + events.size() + " events from the stream " + stream + "; reading after " + last);
+    }
+
+    private void read(Jedis jedis) {
+        List<Map.Entry<String, List<StreamEntry>>> read = jedis.xread(
+                XReadParams.xReadParams().block((int) RedisConnections.BLOCK.toMillis()).count(BATCH),
+                Map.of(stream, StreamEntries.entryId(last)));
+        outage.recovered("reading the stream after " + last);
+        if (read == null) {
+            return;
+        }
+        for (Map.Entry<String, List<StreamEntry>> forStream : read) {
+            for (StreamEntry entry : forStream.getValue()) {
+                listener.stored(StreamEntries.event(entry));
+                last = StreamEntries.id(entry.getID());
+            }
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.herald.backbone.redis;
+
+import static dev.herald.backbone.redis.RecordingListener.next;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.herald.backbone.Backbone;
+import dev.herald.backbone.ClientInfo;
+import dev.herald.config.RedisUri;
+import dev.herald.history.Event;
+import dev.herald.history.StreamId;
+import dev.herald.history.Topics;
+import dev.herald.publish.EventDraft;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The Redis backbone against a real redis-server: several backbones in one JVM stand for several nodes. */
+class RedisBackboneTest {
+
+    private static final int HISTORY = 3;
+
+    private final RedisProcess redis = new RedisProcess().start();
+    private final List<RedisBackbone> backbones = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        backbones.forEach(RedisBackbone::close);
+        redis.close();
+    }
+
+    private RedisBackbone node(RecordingListener listener) throws InterruptedException {
+        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY);
+        backbones.add(backbone);
+        backbone.start(listener);
+        next(listener.retained);
+        return backbone;
+    }
+
+    private static EventDraft draft(String data) {
+        return new EventDraft("orders", "created", "{\"n\":" + data + "}", null);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not within 20 s: " + what);
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void everyNodeGetsEveryEventInOrderWithTheStreamId() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(onA);
+        node(onB);
+
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(a.publish(draft(String.valueOf(i)), null).id().toString());
+        }
+
+        for (RecordingListener listener : List.of(onA, onB)) {
+            for (int i = 0; i < 3; i++) {
+                Event event = next(listener.stored);
+                assertEquals(ids.get(i), event.id().toString());
+                assertEquals("orders", event.topic());
+                assertEquals("created", event.type());
+                assertEquals("{\"n\":" + i + "}", event.data());
+                assertNull(event.retryMs());
+            }
+        }
+        assertTrue(StreamId.parse(ids.get(0)).isPresent(), ids.get(0));
+    }
+
+    @Test
+    void anIdempotencyKeyStoresOnceAcrossNodes() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = node(onA);
+        RedisBackbone b = node(new RecordingListener());
+
+        Backbone.Published first = a.publish(draft("1"), "key-1");
+        Backbone.Published retried = b.publish(draft("1"), "key-1");
+
+        assertFalse(first.repeated());
+        assertTrue(retried.repeated());
+        assertEquals(first.id(), retried.id());
+        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> a.publish(draft("2"), "key-1"));
+        Backbone.Published other = a.publish(draft("1"), "key-2");
+        assertEquals(first.id(), next(onA.stored).id());
+        assertEquals(other.id(), next(onA.stored).id());
+        assertNull(onA.stored.poll(300, TimeUnit.MILLISECONDS), "stored twice");
+    }
+
+    @Test
+    void aNodeThatStartsLaterLoadsTheRetainedHistory() throws InterruptedException {
+        RedisBackbone a = node(new RecordingListener());
+        List<StreamId> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add((StreamId) a.publish(draft(String.valueOf(i)), null).id());
+        }
+
+        RecordingListener onLate = new RecordingListener();
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY);
+        backbones.add(late);
+        late.start(onLate);
+        RecordingListener.Retained retained = next(onLate.retained);
+
+        // the newest three; the one before them is the floor, since older ones may be trimmed
+        assertEquals(ids.get(1), retained.floor());
+        assertEquals(ids.subList(2, 5), retained.events().stream().map(Event::id).toList());
+        Backbone.Published after = a.publish(draft("5"), null);
+        assertEquals(after.id(), next(onLate.stored).id());
+        assertTrue(late.isStored(ids.get(4)));
+        assertFalse(late.isStored(new StreamId(ids.get(4).millis() + 60_000, 0)));
+    }
+
+    @Test
+    void joinsAndClientsReachTheOtherNodesOnly() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(onA);
+        RedisBackbone b = node(onB);
+        ClientInfo client = new ClientInfo("AbCdEfGhIj", List.of("orders"), "2026-11-23T23:00:00Z");
+
+        // the channel subscription starts on its own thread: announce until B has heard one
+        Event join = new Event(null, Topics.PRESENCE, "join", "{\"clientId\":\"AbCdEfGhIj\",\"topics\":[\"orders\"]}", null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Event heard = null;
+        while (heard == null && System.nanoTime() < deadline) {
+            a.announce(join);
+            heard = onB.presence.poll(200, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(join, heard);
+        assertNull(onA.presence.poll(300, TimeUnit.MILLISECONDS), "a node heard its own join");
+
+        a.connected(client);
+        await(() -> b.otherClients(10).equals(List.of(client)), "B lists A's client");
+        assertEquals(1, b.otherClientCount());
+        assertEquals(List.of(), a.otherClients(10));
+
+        a.close();
+        assertEquals(List.of(), b.otherClients(10));
+        assertEquals(0, b.otherClientCount());
+    }
+
+    @Test
+    void anOutageRefusesPublishesAndTheReaderResumesWithoutSkipping() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(onA);
+        node(onB);
+        Backbone.Published before = a.publish(draft("1"), null);
+        assertEquals(before.id(), next(onB.stored).id());
+
+        redis.stop();
+        assertThrows(Backbone.UnavailableException.class, () -> a.publish(draft("lost"), null));
+        await(() -> !a.isAvailable(), "A reports Redis down");
+
+        redis.start();
+        Backbone.Published after = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (after == null) {
+            try {
+                after = a.publish(draft("2"), null);
+            } catch (Backbone.UnavailableException e) {
+                assertTrue(System.nanoTime() < deadline, "Redis did not come back: " + e.getMessage());
+                Thread.sleep(100);
+            }
+        }
+        assertEquals(after.id(), next(onB.stored).id());
+        assertEquals(before.id(), next(onA.stored).id());
+        assertEquals(after.id(), next(onA.stored).id());
+        assertNull(onB.stored.poll(300, TimeUnit.MILLISECONDS), "delivered twice");
+        await(a::isAvailable, "A reports Redis up");
+    }
+}
