@@ -35,7 +35,10 @@ public class HealthResource {
         boolean up = hub.isReady() && backbone;
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", up ? "UP" : "DOWN");
-        body.put("backbone", Map.of("name", hub.backboneName(), "status", backbone ? "UP" : "DOWN"));
+        Map<String, Object> detail = new LinkedHashMap<>();
+        detail.put("name", hub.backboneName());
+        detail.put("status", backbone ? "UP" : "DOWN");
+        body.put("backbone", detail);
         return Response.status(up ? 200 : 503).entity(Json.write(body)).build();
     }
 

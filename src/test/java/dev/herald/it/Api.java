@@ -40,12 +40,24 @@ final class Api {
     }
 
     HttpResponse<String> post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+        return post(path, contentType, body, Map.of());
+    }
+
+    HttpResponse<String> post(String path, String contentType, byte[] body, Map<String, String> headers)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (contentType != null) {
             request.header("Content-Type", contentType);
         }
+        headers.forEach(request::header);
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Publishes {@code json} with an {@code Idempotency-Key}; the response as it came. */
+    HttpResponse<String> publishOnce(String json, String idempotencyKey) throws IOException, InterruptedException {
+        return post("api/events", "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Map.of("Idempotency-Key", idempotencyKey));
     }
 
     /** Publishes {@code json} and returns the id Herald assigned. */

@@ -64,6 +64,15 @@ class BadInputIT extends DeployedWar {
     }
 
     @Test
+    void anIdempotencyKeyHeraldCannotKeepIsRefused() throws Exception {
+        for (String key : List.of("x".repeat(129), "two words", "")) {
+            HttpResponse<String> response = api.publishOnce("{\"data\":1}", key);
+            assertEquals(400, response.statusCode(), key + " -> " + response.body());
+            assertTrue(response.body().matches(String.format(ERROR, "invalid_idempotency_key")), response.body());
+        }
+    }
+
+    @Test
     void badStreamRequestsAreRefusedWithAReason() throws Exception {
         String tooMany = IntStream.rangeClosed(1, 65).mapToObj(i -> "topic=t" + i).collect(Collectors.joining("&"));
         String[][] cases = {

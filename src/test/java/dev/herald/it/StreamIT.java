@@ -279,6 +279,30 @@ class StreamIT extends DeployedWar {
     }
 
     @Test
+    void aPublishRetriedWithTheSameIdempotencyKeyIsStoredAndDeliveredOnce() throws Exception {
+        String key = "retry-" + System.nanoTime();
+        String event = "{\"topic\":\"once\",\"data\":{\"n\":1}}";
+        try (SseStream stream = api.stream("topic=once")) {
+            stream.ready();
+
+            HttpResponse<String> first = api.publishOnce(event, key);
+            HttpResponse<String> retried = api.publishOnce(event, key);
+            HttpResponse<String> different = api.publishOnce("{\"topic\":\"once\",\"data\":{\"n\":2}}", key);
+            String marker = api.publish("once", "\"marker\"");
+
+            assertEquals(202, first.statusCode(), first.body());
+            assertTrue(first.headers().firstValue("Idempotent-Replayed").isEmpty());
+            assertEquals(202, retried.statusCode(), retried.body());
+            assertEquals(first.body(), retried.body());
+            assertEquals("true", retried.headers().firstValue("Idempotent-Replayed").orElse(null));
+            assertEquals(422, different.statusCode(), different.body());
+            assertTrue(different.body().contains("\"error\":\"idempotency_key_reused\""), different.body());
+            List<SseEvent> received = stream.until(e -> marker.equals(e.id()));
+            assertEquals(List.of("{\"n\":1}", "\"marker\""), received.stream().map(SseEvent::data).toList());
+        }
+    }
+
+    @Test
     void healthIsLiveAndReady() throws Exception {
         HttpResponse<String> live = api.get("api/health/live");
         HttpResponse<String> ready = api.get("api/health/ready");
@@ -286,7 +310,7 @@ class StreamIT extends DeployedWar {
         assertEquals(200, live.statusCode());
         assertEquals("{\"status\":\"UP\"}", live.body());
         assertEquals(200, ready.statusCode());
-        assertEquals("{\"status\":\"UP\"}", ready.body());
+        assertEquals("{\"status\":\"UP\",\"backbone\":{\"name\":\"memory\",\"status\":\"UP\"}}", ready.body());
         assertTrue(ready.headers().firstValue("Content-Type").orElse("").startsWith("application/json"));
     }
 

@@ -231,6 +231,10 @@ public final class RedisBackbone implements Backbone {
                 thread.interrupt();
             }
         }
+        if (presence != null) {
+            // a subscription that began after the first stop would block its thread: end it too
+            presence.stop();
+        }
         registry.remove();
         pool.close();
     }
