@@ -16,8 +16,13 @@ import dev.herald.history.Topics;
 import dev.herald.publish.EventDraft;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -157,11 +162,45 @@ class RedisBackboneTest {
         RecordingListener onB = new RecordingListener();
         RedisBackbone a = node(onA);
         node(onB);
+        List<LogRecord> logged = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.INFO.intValue() && record.getMessage().startsWith("Redis at")) {
+                    logged.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger outageLog = Logger.getLogger(RedisBackbone.class.getName());
+        outageLog.addHandler(handler);
+        try {
+            survivesAnOutage(a, onA, onB);
+        } finally {
+            outageLog.removeHandler(handler);
+        }
+        // two nodes: each says once that Redis is gone and once that it is back, however many publishes failed
+        assertEquals(List.of(Level.WARNING, Level.WARNING, Level.INFO, Level.INFO),
+                logged.stream().map(LogRecord::getLevel).sorted(java.util.Comparator.comparing(Level::intValue).reversed())
+                        .toList(), logged.stream().map(LogRecord::getMessage).toList().toString());
+    }
+
+    private void survivesAnOutage(RedisBackbone a, RecordingListener onA, RecordingListener onB)
+            throws InterruptedException {
         Backbone.Published before = a.publish(draft("1"), null);
         assertEquals(before.id(), next(onB.stored).id());
 
         redis.stop();
-        assertThrows(Backbone.UnavailableException.class, () -> a.publish(draft("lost"), null));
+        for (int i = 0; i < 3; i++) {
+            assertThrows(Backbone.UnavailableException.class, () -> a.publish(draft("lost"), null));
+        }
         await(() -> !a.isAvailable(), "A reports Redis down");
 
         redis.start();

@@ -1,0 +1,350 @@
+package dev.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URL;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jboss.arquillian.container.test.api.ContainerController;
+import org.jboss.arquillian.container.test.api.Deployer;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.container.test.api.TargetsContainer;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Two Tomcat nodes running the very WAR that {@code mvn package} built, both with {@code herald.redis.uri} pointing
+ * at one real redis-server: what a load balancer in front of them would let clients see. The test starts Redis
+ * first, then the nodes (their containers are manual), and stops Redis and restarts the nodes in the middle.
+ */
+@ExtendWith(ArquillianExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class ClusterIT {
+
+    private static final String NODE_A = "node-a";
+    private static final String NODE_B = "node-b";
+    private static final Pattern STREAM_ID = Pattern.compile("[0-9]+-[0-9]+");
+    private static final Pattern CLIENT_ID = Pattern.compile("\\{\"clientId\":\"([A-Za-z0-9_-]{10})\".*");
+    private static final RedisForTests REDIS = new RedisForTests();
+    private static boolean running;
+
+    @ArquillianResource
+    private ContainerController containers;
+    @ArquillianResource
+    private Deployer deployer;
+
+    private ExecutorService readers;
+    private Api a;
+    private Api b;
+
+    @Deployment(name = NODE_A, managed = false, testable = false)
+    @TargetsContainer(NODE_A)
+    static WebArchive onNodeA() {
+        return BuiltWar.load();
+    }
+
+    @Deployment(name = NODE_B, managed = false, testable = false)
+    @TargetsContainer(NODE_B)
+    static WebArchive onNodeB() {
+        return BuiltWar.load();
+    }
+
+    @BeforeEach
+    void startCluster() throws Exception {
+        if (!running) {
+            assertFalse(REDIS.portInUse(), "something already listens on the test Redis port");
+            deleteRecursively(Path.of(System.getProperty("it.cluster.dir", "target/cluster"), "redis"));
+            REDIS.start();
+            startNodes();
+            running = true;
+        }
+        readers = Executors.newCachedThreadPool();
+        a = new Api(node("it.node-a.http.port"), readers);
+        b = new Api(node("it.node-b.http.port"), readers);
+    }
+
+    @AfterEach
+    void stopReaders() {
+        readers.shutdownNow();
+    }
+
+    @Test
+    @Order(1)
+    void anEventPublishedOnOneNodeReachesBothWithTheSameStreamId() throws Exception {
+        try (SseStream onA = a.stream("topic=cluster"); SseStream onB = b.stream("topic=cluster")) {
+            onA.ready();
+            onB.ready();
+
+            String fromA = a.publish("cluster", "{\"from\":\"a\"}");
+            String fromB = b.publish("cluster", "{\"from\":\"b\"}");
+
+            assertTrue(STREAM_ID.matcher(fromA).matches(), fromA);
+            for (SseStream stream : List.of(onA, onB)) {
+                SseEvent first = stream.next();
+                SseEvent second = stream.next();
+                assertEquals(List.of(fromA, fromB), List.of(first.id(), second.id()));
+                assertEquals(List.of("{\"from\":\"a\"}", "{\"from\":\"b\"}"), List.of(first.data(), second.data()));
+            }
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aClientThatMovesToTheOtherNodeGetsExactlyWhatItMissed() throws Exception {
+        String resumeFrom;
+        try (SseStream onA = a.stream("topic=moves")) {
+            onA.ready();
+            for (int i = 0; i < 5; i++) {
+                a.publish("moves", String.valueOf(i));
+            }
+            resumeFrom = onA.await(e -> "2".equals(e.data())).id();
+        }
+        // published on both nodes while the client is away, some of them not for it
+        for (int i = 5; i < 40; i++) {
+            (i % 2 == 0 ? a : b).publish(i % 5 == 0 ? "elsewhere" : "moves", String.valueOf(i));
+        }
+        try (SseStream onB = b.stream("topic=moves", Map.of("Last-Event-ID", resumeFrom))) {
+            String last = a.publish("moves", "40");
+            List<SseEvent> received = onB.until(e -> last.equals(e.id()));
+
+            List<String> expected = new ArrayList<>();
+            for (int i = 3; i <= 40; i++) {
+                if (i < 5 || i % 5 != 0 || i == 40) {
+                    expected.add(String.valueOf(i));
+                }
+            }
+            assertEquals(expected, received.stream().filter(e -> !List.of("welcome", "ready").contains(e.type()))
+                    .map(SseEvent::data).toList());
+            onB.assertNothingMore();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void joinsLeavesAndTheClientListSpanBothNodes() throws Exception {
+        try (SseStream watcher = a.stream("topic=$presence")) {
+            watcher.ready();
+            String clientOnB;
+            try (SseStream onB = b.stream("topic=lobby")) {
+                clientOnB = clientId(onB.next());
+                SseEvent join = watcher.await(e -> "join".equals(e.type()) && e.data().contains(clientOnB));
+                assertEquals("{\"clientId\":\"" + clientOnB + "\",\"topics\":[\"lobby\"]}", join.data());
+
+                // each node writes its clients to Redis once a second
+                awaitTrue(() -> get(a, "api/clients").body().contains("\"clientId\":\"" + clientOnB + "\""),
+                        "B's client not listed on A");
+                HttpResponse<String> clients = a.get("api/clients");
+                assertTrue(Integer.parseInt(clients.headers().firstValue("X-Total-Count").orElse("0")) >= 2,
+                        clients.headers().map().toString());
+            }
+            SseEvent leave = watcher.await(e -> "leave".equals(e.type()) && e.data().contains(clientOnB));
+            assertEquals("{\"clientId\":\"" + clientOnB + "\",\"topics\":[\"lobby\"]}", leave.data());
+            awaitTrue(() -> !get(a, "api/clients").body().contains(clientOnB), "B's client still listed on A");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aPublishRetriedOnTheOtherNodeWithItsIdempotencyKeyIsStoredOnce() throws Exception {
+        String event = "{\"topic\":\"once\",\"data\":{\"order\":7}}";
+        try (SseStream onA = a.stream("topic=once")) {
+            onA.ready();
+
+            HttpResponse<String> first = a.publishOnce(event, "order-7-shipped");
+            HttpResponse<String> retried = b.publishOnce(event, "order-7-shipped");
+            String marker = b.publish("once", "\"marker\"");
+
+            assertEquals(202, first.statusCode(), first.body());
+            assertEquals(202, retried.statusCode(), retried.body());
+            assertEquals(first.body(), retried.body());
+            assertEquals("true", retried.headers().firstValue("Idempotent-Replayed").orElse(null));
+            assertEquals(List.of("{\"order\":7}", "\"marker\""),
+                    onA.until(e -> marker.equals(e.id())).stream().map(SseEvent::data).toList());
+        }
+    }
+
+    @Test
+    @Order(5)
+    void duringARedisOutagePublishesFailAndEverythingAcceptedReachesEverySubscriberOnce() throws Exception {
+        try (SseStream onA = a.stream("topic=outage"); SseStream onB = b.stream("topic=outage")) {
+            onA.ready();
+            onB.ready();
+            List<String> accepted = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                accepted.add(a.publish("outage", "\"before-" + i + "\""));
+            }
+
+            REDIS.stop();
+            try {
+                for (Api node : List.of(a, b)) {
+                    HttpResponse<String> refused = node.post("api/events", "application/json",
+                            "{\"topic\":\"outage\",\"data\":\"during\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    assertEquals(503, refused.statusCode(), refused.body());
+                    assertTrue(refused.body().contains("\"error\":\"backbone_unavailable\""), refused.body());
+                }
+                awaitTrue(() -> get(a, "api/health/ready").statusCode() == 503, "A still ready without Redis");
+                assertTrue(get(b, "api/health/ready").body().contains("\"backbone\":{\"name\":\"redis\",\"status\":\"DOWN\"}"),
+                        get(b, "api/health/ready").body());
+                // the streams stay open: quiet for a heartbeat interval, they get heartbeats
+                int heartbeats = count(onB.raw(), "\n: heartbeat\n");
+                awaitTrue(() -> count(onB.raw(), "\n: heartbeat\n") > heartbeats, "no heartbeat during the outage");
+            } finally {
+                REDIS.start();
+            }
+
+            String firstAfter = publishWhenBack(a, "\"after-0\"");
+            accepted.add(firstAfter);
+            for (int i = 1; i < 5; i++) {
+                accepted.add((i % 2 == 0 ? a : b).publish("outage", "\"after-" + i + "\""));
+            }
+            String last = accepted.get(accepted.size() - 1);
+            for (SseStream stream : List.of(onA, onB)) {
+                List<String> ids = stream.until(e -> last.equals(e.id())).stream().map(SseEvent::id).toList();
+                assertEquals(accepted, ids);
+                stream.assertNothingMore();
+            }
+            awaitTrue(() -> get(a, "api/health/ready").statusCode() == 200, "A not ready after Redis came back");
+        }
+    }
+
+    @Test
+    @Order(6)
+    void afterBothNodesRestartAClientStillCatchesUp() throws Exception {
+        String resumeFrom;
+        try (SseStream onA = a.stream("topic=restart")) {
+            onA.ready();
+            resumeFrom = a.publish("restart", "\"seen\"");
+            onA.await(e -> resumeFrom.equals(e.id()));
+        }
+        List<String> missed = new ArrayList<>();
+        missed.add(b.publish("restart", "\"missed-0\""));
+        missed.add(a.publish("restart", "\"missed-1\""));
+
+        stopNodes();
+        startNodes();
+
+        missed.add(a.publish("restart", "\"missed-2\""));
+        try (SseStream onB = b.stream("topic=restart", Map.of("Last-Event-ID", resumeFrom))) {
+            List<SseEvent> opening = onB.until(e -> e.type().equals("ready"));
+            assertEquals(missed, opening.stream().filter(e -> e.id() != null && !e.type().equals("ready"))
+                    .map(SseEvent::id).toList());
+            assertEquals("{\"replayed\":3}", opening.get(opening.size() - 1).data());
+            String live = a.publish("restart", "\"live\"");
+            assertEquals(live, onB.next().id());
+            onB.assertNothingMore();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void stopTheCluster() throws Exception {
+        stopNodes();
+        REDIS.stop();
+        running = false;
+        assertFalse(REDIS.portInUse());
+    }
+
+    private void startNodes() {
+        containers.start(NODE_A);
+        deployer.deploy(NODE_A);
+        containers.start(NODE_B);
+        deployer.deploy(NODE_B);
+    }
+
+    private void stopNodes() {
+        for (String node : List.of(NODE_A, NODE_B)) {
+            deployer.undeploy(node);
+            containers.stop(node);
+        }
+    }
+
+    /** Publishes as soon as the node can reach Redis again; gives up after 30 s. */
+    private static String publishWhenBack(Api node, String data) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        byte[] body = ("{\"topic\":\"outage\",\"data\":" + data + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        while (true) {
+            HttpResponse<String> response = node.post("api/events", "application/json", body);
+            if (response.statusCode() == 202) {
+                Matcher id = Pattern.compile("\\{\"id\":\"([0-9]+-[0-9]+)\"}").matcher(response.body());
+                assertTrue(id.matches(), response.body());
+                return id.group(1);
+            }
+            assertEquals(503, response.statusCode(), response.body());
+            assertTrue(System.nanoTime() < deadline, "Redis did not come back within 30 s: " + response.body());
+            Thread.sleep(200);
+        }
+    }
+
+    private static URL node(String portProperty) throws IOException {
+        return new URL("http://127.0.0.1:" + Integer.getInteger(portProperty) + "/herald/");
+    }
+
+    private static String clientId(SseEvent welcome) {
+        Matcher matcher = CLIENT_ID.matcher(welcome.data());
+        assertTrue(matcher.matches(), welcome.data());
+        return matcher.group(1);
+    }
+
+    private static HttpResponse<String> get(Api node, String path) {
+        try {
+            return node.get(path);
+        } catch (IOException e) {
+            throw new AssertionError(path + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static int count(String text, String part) {
+        int count = 0;
+        for (int at = text.indexOf(part); at >= 0; at = text.indexOf(part, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String failure) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, failure + " (30 s)");
+            Thread.sleep(100);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        }
+    }
+}
