@@ -64,6 +64,13 @@ public interface Backbone extends AutoCloseable {
 
         void stored(Event event);
 
+        /**
+         * Events after the last one handed over were removed before this node could read them (it fell further
+         * behind than the history): nothing retained so far can be caught up with, and clients must start over
+         * from {@code floor}, the newest position that is gone.
+         */
+        void lost(EventId floor);
+
         /** A {@code join} or {@code leave} on another node. */
         void presence(Event presence);
     }

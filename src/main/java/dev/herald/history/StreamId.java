@@ -41,6 +41,17 @@ public record StreamId(long millis, long sequence) implements EventId {
         return Optional.of(new StreamId(Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))));
     }
 
+    /** The greatest id before this one. */
+    public StreamId previous() {
+        if (sequence > 0) {
+            return new StreamId(millis, sequence - 1);
+        }
+        if (millis == 0) {
+            throw new IllegalArgumentException("0-0 is the first id");
+        }
+        return new StreamId(millis - 1, Long.MAX_VALUE);
+    }
+
     @Override
     public int compareTo(EventId other) {
         if (!(other instanceof StreamId that)) {

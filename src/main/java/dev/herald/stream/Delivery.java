@@ -1,10 +1,12 @@
 package dev.herald.stream;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,12 +22,15 @@ final class Delivery implements AutoCloseable {
     private static final int SUBSCRIBERS_PER_TASK = 64;
 
     private final ExecutorService executor;
+    /** Runs what must wait a little: the end of a stream whose write failed, see {@link Subscriber}. */
+    private final ScheduledExecutorService timer;
     /** Marked by the current broadcast; guarded by the hub's lock, like every broadcast. */
     private List<Subscriber> marked = new ArrayList<>();
 
     Delivery() {
         this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 named("herald-delivery"));
+        this.timer = Executors.newSingleThreadScheduledExecutor(named("herald-delivery-timer"));
     }
 
     /** Under the hub's lock: {@code subscriber} has events to write; see {@link #dispatch()}. */
@@ -59,8 +64,18 @@ final class Delivery implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} after {@code delay}, or at once when delivery is closing. */
+    void later(Runnable task, Duration delay) {
+        try {
+            timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            task.run();
+        }
+    }
+
     @Override
     public void close() {
+        timer.shutdownNow().forEach(Runnable::run);
         executor.shutdown();
         try {
             if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -158,6 +158,17 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         }
     }
 
+    /** Events were lost to this node: every stream ends, and its client reconnects to a {@code reset}. */
+    @Override
+    public void lost(EventId floor) {
+        List<Subscriber> open;
+        synchronized (lock) {
+            history.retain(floor, List.of());
+            open = new ArrayList<>(subscribers.values());
+        }
+        open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.BEHIND));
+    }
+
     @Override
     public void presence(Event presence) {
         synchronized (lock) {

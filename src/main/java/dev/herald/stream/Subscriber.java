@@ -39,9 +39,14 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final int BYTES_PER_TURN = 64 * 1024;
     /** Non-blocking writes never wait for the client; this only bounds the unexpected. */
     private static final Duration CONTAINER_CLOSE_WAIT = Duration.ofSeconds(5);
+    /**
+     * After a failed write the container ends the request itself (Tomcat dispatches an error and completes it);
+     * completing it at the same moment makes Tomcat log a SEVERE race. So the container gets this long first.
+     */
+    private static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(5);
 
     /** Why a stream ended. */
-    enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN }
+    enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND }
 
     private final String clientId;
     private final List<String> topics;
@@ -227,6 +232,10 @@ final class Subscriber implements SseEventSink, WriteListener {
      * when it stops, so a write and the completion never overlap.
      */
     void close(CloseReason reason) {
+        close(reason, true);
+    }
+
+    private void close(CloseReason reason, boolean endRequest) {
         boolean endNow;
         synchronized (lock) {
             if (closed) {
@@ -236,7 +245,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             queue.clear();
             carry = null;
             opening = Collections.emptyIterator();
-            endNow = !draining;
+            endNow = endRequest && !draining;
         }
         if (endNow) {
             endRequest();
@@ -325,7 +334,8 @@ final class Subscriber implements SseEventSink, WriteListener {
         } catch (IOException | IllegalStateException e) {
             LOG.log(Level.FINE, () -> "writing to " + clientId + " failed: " + e);
             stopDraining();
-            close(CloseReason.CLIENT_GONE);
+            close(CloseReason.CLIENT_GONE, false);
+            delivery.later(this::endRequest, CONTAINER_END_GRACE);
         }
     }
 

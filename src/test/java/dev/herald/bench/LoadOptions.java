@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Everything one run is told: from the command line with {@link #parse}, or from a test with {@link #builder()}.
  * Checked when built, so a bad value fails before any connection is opened.
  */
-public record LoadOptions(String label, Target target, URI base, String context, String topic, int subscribers,
+public record LoadOptions(String label, Target target, URI base, URI publishBase, String context, String topic, int subscribers,
         int events, double rate, int publishers, int payloadBytes, double connectRate, int connectBatch,
         int connectTimeoutSeconds, int stalled, int stalledRcvbuf, int stallSeconds, int reconnectAfter,
         boolean reconnectOnEof, int drainSeconds, int idleSeconds, boolean idleOnly, List<Long> serverPids,
@@ -30,6 +30,7 @@ public record LoadOptions(String label, Target target, URI base, String context,
             usage: java -cp target/test-classes dev.herald.bench.LoadTool [options]
               --target herald|express|nchan   server kind (herald)
               --base URL                      server root, http://127.0.0.1:PORT only (http://127.0.0.1:8080)
+              --publish-base URL              publish to this server instead (another node of a cluster) (--base)
               --context PATH                  herald: the WAR's context path (/herald)
               --topic NAME                    herald: subscribe and publish with this topic; nchan: channel (bench)
               --label TEXT                    names the run in the report (run)
@@ -63,6 +64,10 @@ public record LoadOptions(String label, Target target, URI base, String context,
         require(label != null && !label.isBlank(), "--label must not be blank");
         require(target != null, "--target is required");
         checkBase(base);
+        if (publishBase == null) {
+            publishBase = base;
+        }
+        checkBase(publishBase);
         require(context != null && (context.isEmpty() || context.startsWith("/") && !context.endsWith("/")),
                 "--context must be empty or start with / and not end with /");
         if (topic != null) {
@@ -109,6 +114,16 @@ public record LoadOptions(String label, Target target, URI base, String context,
         return base.getPort() < 0 ? 80 : base.getPort();
     }
 
+    /** The full URI of {@code path} on the server that gets the publishes. */
+    URI publishUri(String path) {
+        String prefix = publishBase.getRawPath() == null ? "" : publishBase.getRawPath().replaceAll("/+$", "");
+        return URI.create("http://" + LOOPBACK + ":" + publishPort() + prefix + path);
+    }
+
+    int publishPort() {
+        return publishBase.getPort() < 0 ? 80 : publishBase.getPort();
+    }
+
     /**
      * Reads the command line; throws {@link IllegalArgumentException} saying what was wrong. {@code --help} is
      * the caller's to handle.
@@ -147,6 +162,7 @@ public record LoadOptions(String label, Target target, URI base, String context,
             case "--label" -> builder.label(value);
             case "--target" -> builder.target(Target.of(value));
             case "--base" -> builder.base(baseUri(value));
+            case "--publish-base" -> builder.publishBase(baseUri(value));
             case "--context" -> builder.context(value);
             case "--topic" -> builder.topic(value);
             case "--subscribers" -> builder.subscribers(integer(name, value));
@@ -237,6 +253,7 @@ public record LoadOptions(String label, Target target, URI base, String context,
         private String label = "run";
         private Target target = Target.HERALD;
         private URI base = URI.create("http://" + LOOPBACK + ":8080");
+        private URI publishBase;
         private String context = "/herald";
         private String topic;
         private int subscribers = 100;
@@ -278,6 +295,12 @@ public record LoadOptions(String label, Target target, URI base, String context,
         /** The server's root, {@code http://127.0.0.1:PORT}; a path in it goes before every request path. */
         public Builder base(URI base) {
             this.base = base;
+            return this;
+        }
+
+        /** Where events are published, when not to {@link #base}: another node of the same cluster. */
+        public Builder publishBase(URI publishBase) {
+            this.publishBase = publishBase;
             return this;
         }
 
@@ -421,7 +444,7 @@ public record LoadOptions(String label, Target target, URI base, String context,
 
         /** Checks the values; throws {@link IllegalArgumentException} naming the option that is wrong. */
         public LoadOptions build() {
-            return new LoadOptions(label, target, base, context, topic, subscribers, events, rate, publishers,
+            return new LoadOptions(label, target, base, publishBase, context, topic, subscribers, events, rate, publishers,
                     payloadBytes, connectRate, connectBatch, connectTimeoutSeconds, stalled, stalledRcvbuf,
                     stallSeconds, reconnectAfter, reconnectOnEof, drainSeconds, idleSeconds, idleOnly, serverPids, jvm,
                     deadlineSeconds, selectors, progress, out);

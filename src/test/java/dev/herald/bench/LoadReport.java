@@ -152,6 +152,7 @@ public record LoadReport(String label, Target target, String startedAt, boolean 
     private void writeOptions(JsonWriter json) {
         json.open("options")
                 .field("base", options.base().toString())
+                .field("publishBase", options.publishBase().toString())
                 .field("context", target == Target.HERALD ? options.context() : null)
                 .field("topic", options.topic())
                 .field("subscribers", options.subscribers())

@@ -48,11 +48,11 @@ final class Publisher implements AutoCloseable {
     Publisher(LoadOptions options) {
         this.options = options;
         this.threads = Executors.newFixedThreadPool(options.publishers(), new NamedThreads("herald-bench-publish"));
-        URI uri = options.uri(options.target().publishPath(options));
-        InetSocketAddress address = new InetSocketAddress(LoadOptions.LOOPBACK, options.port());
+        URI uri = options.publishUri(options.target().publishPath(options));
+        InetSocketAddress address = new InetSocketAddress(LoadOptions.LOOPBACK, options.publishPort());
         this.connections = new PublishConnection[options.publishers()];
         for (int i = 0; i < connections.length; i++) {
-            connections[i] = new PublishConnection(address, LoadOptions.LOOPBACK + ":" + options.port(), uri.getRawPath());
+            connections[i] = new PublishConnection(address, LoadOptions.LOOPBACK + ":" + options.publishPort(), uri.getRawPath());
         }
     }
 

@@ -107,8 +107,9 @@ final class RecordingOutput extends ServletOutputStream {
         return written.size();
     }
 
+    /** Waits up to 10 s: after a failed write the hub leaves the end to the container for 5 s first. */
     boolean awaitEnded() throws InterruptedException {
-        return ended.await(5, TimeUnit.SECONDS);
+        return ended.await(10, TimeUnit.SECONDS);
     }
 
     boolean isEnded() {

@@ -63,8 +63,10 @@ final class StreamReader implements Runnable {
                 }
                 outage.recovered("reading the stream after " + last);
                 delay = 100;
+                boolean connected = true;
                 while (running) {
-                    read(jedis);
+                    read(jedis, connected);
+                    connected = false;
                 }
             } catch (JedisException e) {
                 if (!running) {
@@ -93,7 +95,7 @@ final class StreamReader implements Runnable {
      * The newest {@code historySize} entries, newest first from Redis. When the stream holds at least that many,
      * older ones may have been trimmed, so the oldest one read becomes the floor: a client older than it is reset.
      */
-    private void load(Jedis jedis) {
+    void load(Jedis jedis) {
         List<StreamEntry> newestFirst = jedis.xrevrange(stream, StreamEntryID.MAXIMUM_ID, StreamEntryID.MINIMUM_ID,
                 historySize + 1);
         List<StreamEntry> entries = new ArrayList<>(newestFirst);
@@ -108,19 +110,44 @@ final class StreamReader implements Runnable {
         LOG.info(() -> "loaded " + events.size() + " events from the stream " + stream + "; reading after " + last);
     }
 
-    private void read(Jedis jedis) {
+    /**
+     * One read of what follows {@code last}. After a reconnection, or when the read came back full (this node is
+     * behind), it also checks that nothing after {@code last} was trimmed away unread: XREAD would silently
+     * carry on from whatever is left. Redis 6 cannot tell whether anything lay between {@code last} and the
+     * oldest entry left, so once {@code last} itself is trimmed this counts as a loss: a needless reset at worst,
+     * and only for a node a whole history behind.
+     */
+    void read(Jedis jedis, boolean afterConnecting) {
         List<Map.Entry<String, List<StreamEntry>>> read = jedis.xread(
                 XReadParams.xReadParams().block((int) RedisConnections.BLOCK.toMillis()).count(BATCH),
                 Map.of(stream, StreamEntries.entryId(last)));
         outage.recovered("reading the stream after " + last);
-        if (read == null) {
+        List<StreamEntry> entries = read == null || read.isEmpty() ? List.of() : read.get(0).getValue();
+        if (entries.isEmpty()) {
             return;
         }
-        for (Map.Entry<String, List<StreamEntry>> forStream : read) {
-            for (StreamEntry entry : forStream.getValue()) {
-                listener.stored(StreamEntries.event(entry));
-                last = StreamEntries.id(entry.getID());
-            }
+        if (afterConnecting || entries.size() >= Math.min(BATCH, Math.max(1, historySize / 2))) {
+            checkNothingTrimmed(jedis);
+        }
+        for (StreamEntry entry : entries) {
+            listener.stored(StreamEntries.event(entry));
+            last = StreamEntries.id(entry.getID());
+        }
+    }
+
+    private void checkNothingTrimmed(Jedis jedis) {
+        List<StreamEntry> oldest = jedis.xrange(stream, StreamEntryID.MINIMUM_ID, StreamEntryID.MAXIMUM_ID, 1);
+        if (oldest.isEmpty()) {
+            return;
+        }
+        StreamId first = StreamEntries.id(oldest.get(0).getID());
+        if (first.compareTo(last) > 0 && !last.equals(StreamId.ORIGIN)) {
+            StreamId floor = first.previous();
+            LOG.warning(() -> "this node fell behind the stream " + stream + ": entries after " + last + " up to "
+                    + floor + " were trimmed before it read them (the stream keeps about herald.history.size); its "
+                    + "clients are sent to reconnect and will get a reset");
+            listener.lost(floor);
+            last = floor;
         }
     }
 }

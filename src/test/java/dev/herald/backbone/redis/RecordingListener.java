@@ -19,6 +19,7 @@ final class RecordingListener implements Backbone.Listener {
     final BlockingQueue<Retained> retained = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> stored = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> presence = new LinkedBlockingQueue<>();
+    final BlockingQueue<EventId> lost = new LinkedBlockingQueue<>();
 
     @Override
     public void retained(EventId floor, List<Event> events) {
@@ -28,6 +29,11 @@ final class RecordingListener implements Backbone.Listener {
     @Override
     public void stored(Event event) {
         stored.add(event);
+    }
+
+    @Override
+    public void lost(EventId floor) {
+        lost.add(floor);
     }
 
     @Override

@@ -25,6 +25,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.embedded.RedisSentinel;
 
 /** The Redis backbone against a real redis-server: several backbones in one JVM stand for several nodes. */
 class RedisBackboneTest {
@@ -219,5 +220,31 @@ class RedisBackboneTest {
         assertEquals(after.id(), next(onA.stored).id());
         assertNull(onB.stored.poll(300, TimeUnit.MILLISECONDS), "delivered twice");
         await(a::isAvailable, "A reports Redis up");
+    }
+
+    @Test
+    void findsRedisThroughSentinel() throws Exception {
+        int sentinelPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            sentinelPort = socket.getLocalPort();
+        }
+        int redisPort = Integer.parseInt(redis.uri().replaceAll(".*:([0-9]+)/0", "$1"));
+        RedisSentinel sentinel = RedisSentinel.newRedisSentinel().bind("127.0.0.1").port(sentinelPort)
+                .masterPort(redisPort).masterName("herald").build();
+        sentinel.start();
+        try {
+            RecordingListener listener = new RecordingListener();
+            RedisBackbone viaSentinel = new RedisBackbone(
+                    RedisUri.parse("redis-sentinel://127.0.0.1:" + sentinelPort + "/0?master=herald"), HISTORY);
+            backbones.add(viaSentinel);
+            viaSentinel.start(listener);
+            next(listener.retained);
+
+            Backbone.Published published = viaSentinel.publish(draft("1"), null);
+
+            assertEquals(published.id(), next(listener.stored).id());
+        } finally {
+            sentinel.stop();
+        }
     }
 }

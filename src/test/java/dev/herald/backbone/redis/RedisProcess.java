@@ -26,6 +26,10 @@ final class RedisProcess implements AutoCloseable {
         }
     }
 
+    int port() {
+        return port;
+    }
+
     String uri() {
         return "redis://127.0.0.1:" + port + "/0";
     }
