@@ -1,5 +1,9 @@
 package dev.herald.app;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** A request Herald refuses: an HTTP status, a stable error code and a short reason, sent as JSON. */
 public class ApiException extends RuntimeException {
 
@@ -7,6 +11,8 @@ public class ApiException extends RuntimeException {
 
     private final int status;
     private final String code;
+    /** Headers the answer carries, such as {@code WWW-Authenticate} on a 401. */
+    private final Map<String, String> headers = new LinkedHashMap<>();
 
     public ApiException(int status, String code, String detail) {
         super(detail);
@@ -16,6 +22,15 @@ public class ApiException extends RuntimeException {
 
     public static ApiException badRequest(String code, String detail) {
         return new ApiException(400, code, detail);
+    }
+
+    public ApiException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    public Map<String, String> headers() {
+        return Collections.unmodifiableMap(headers);
     }
 
     public int status() {

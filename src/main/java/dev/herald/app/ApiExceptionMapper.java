@@ -10,6 +10,8 @@ public class ApiExceptionMapper implements ExceptionMapper<ApiException> {
 
     @Override
     public Response toResponse(ApiException e) {
-        return ErrorBody.response(e.status(), e.code(), e.getMessage()).build();
+        Response.ResponseBuilder response = ErrorBody.response(e.status(), e.code(), e.getMessage());
+        e.headers().forEach(response::header);
+        return response.build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.herald.app;
 
 import dev.herald.ops.HealthResource;
+import dev.herald.ops.InfoResource;
 import dev.herald.stream.ClientsResource;
 import dev.herald.stream.EventsResource;
 import jakarta.ws.rs.ApplicationPath;
@@ -14,7 +15,7 @@ public class HeraldApplication extends Application {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return Set.of(EventsResource.class, ClientsResource.class, HealthResource.class,
+        return Set.of(EventsResource.class, ClientsResource.class, HealthResource.class, InfoResource.class,
                 ApiExceptionMapper.class, WebApplicationExceptionMapper.class);
     }
 

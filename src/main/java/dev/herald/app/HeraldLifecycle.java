@@ -1,5 +1,6 @@
 package dev.herald.app;
 
+import dev.herald.auth.Access;
 import dev.herald.backbone.Backbones;
 import dev.herald.config.ConfigSources;
 import dev.herald.config.HeraldConfig;
@@ -20,11 +21,14 @@ public class HeraldLifecycle implements ServletContextListener {
 
     private static final Logger LOG = Logger.getLogger(HeraldLifecycle.class.getName());
     private static final String HUB = Hub.class.getName();
+    private static final String ACCESS = Access.class.getName();
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
         ServletContext context = event.getServletContext();
         HeraldConfig config = HeraldConfig.read(ConfigSources.standard(context));
+        // first: a key Herald cannot use stops the deployment before any thread starts
+        context.setAttribute(ACCESS, Access.of(config));
         context.setAttribute(HUB, new Hub(config, Clock.systemUTC(), Backbones.of(config)));
         LOG.info(() -> "Herald started with " + config.asMap());
     }
@@ -36,6 +40,11 @@ public class HeraldLifecycle implements ServletContextListener {
             running.close();
             LOG.info("Herald stopped");
         }
+    }
+
+    /** Who may do what in this deployment. */
+    public static Access access(ServletContext context) {
+        return (Access) context.getAttribute(ACCESS);
     }
 
     /** The hub of this deployment. */

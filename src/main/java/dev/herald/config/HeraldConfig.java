@@ -1,5 +1,6 @@
 package dev.herald.config;
 
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -12,7 +13,10 @@ public record HeraldConfig(
         int topicsPerConnection,
         int eventMaxBytes,
         int subscriberQueueSize,
-        RedisUri redisUri) {
+        RedisUri redisUri,
+        boolean open,
+        String jwtSecret,
+        String jwtPublicKey) {
 
     public static final String RETRY_MS = "herald.retry.ms";
     public static final String HEARTBEAT_SECONDS = "herald.heartbeat.seconds";
@@ -21,6 +25,11 @@ public record HeraldConfig(
     public static final String EVENT_MAX_BYTES = "herald.event.max-bytes";
     public static final String SUBSCRIBER_QUEUE_SIZE = "herald.subscriber.queue-size";
     public static final String REDIS_URI = "herald.redis.uri";
+    public static final String OPEN = "herald.open";
+    public static final String JWT_SECRET = "herald.jwt.secret";
+    public static final String JWT_PUBLIC_KEY = "herald.jwt.public-key";
+    /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
+    public static final int MIN_SECRET_BYTES = 32;
 
     /** Reads every key through {@code lookup} (null means unset); an invalid value names its key. */
     public static HeraldConfig read(UnaryOperator<String> lookup) {
@@ -39,7 +48,11 @@ public record HeraldConfig(
                 // live events waiting for one client before it is dropped as too slow (it catches up on reconnect)
                 reader.integer(SUBSCRIBER_QUEUE_SIZE, 1000, 1, 1_000_000),
                 // unset: one node, everything in memory
-                reader.redisUri(REDIS_URI));
+                reader.redisUri(REDIS_URI),
+                // a developer's machine only: anyone may publish and see who is connected
+                reader.bool(OPEN, false),
+                reader.secret(JWT_SECRET),
+                reader.text(JWT_PUBLIC_KEY));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -52,10 +65,51 @@ public record HeraldConfig(
         map.put(EVENT_MAX_BYTES, eventMaxBytes);
         map.put(SUBSCRIBER_QUEUE_SIZE, subscriberQueueSize);
         map.put(REDIS_URI, redisUri == null ? "(unset: in memory)" : redisUri.masked());
+        map.put(OPEN, open);
+        map.put(JWT_SECRET, jwtSecret == null ? "(unset)" : "(set, " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
+                + " bytes)");
+        map.put(JWT_PUBLIC_KEY, jwtPublicKey == null ? "(unset)" : "(set)");
         return map;
     }
 
+    /** The settings with secrets masked, so that a record printed by accident leaks nothing. */
+    @Override
+    public String toString() {
+        return "HeraldConfig" + asMap();
+    }
+
     private record Reader(UnaryOperator<String> lookup) {
+
+        boolean bool(String key, boolean defaultValue) {
+            String raw = lookup.apply(key);
+            if (raw == null || raw.isBlank()) {
+                return defaultValue;
+            }
+            return switch (raw.trim()) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new InvalidConfigException(key, "'" + raw + "' is neither true nor false");
+            };
+        }
+
+        String text(String key) {
+            String raw = lookup.apply(key);
+            return raw == null || raw.isBlank() ? null : raw.trim();
+        }
+
+        /** Never echoed back: an invalid secret's message says what is wrong, not what it is. */
+        String secret(String key) {
+            String raw = lookup.apply(key);
+            if (raw == null || raw.isEmpty()) {
+                return null;
+            }
+            int bytes = raw.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes < MIN_SECRET_BYTES) {
+                throw new InvalidConfigException(key, "the secret has " + bytes + " bytes; HS256 needs at least "
+                        + MIN_SECRET_BYTES);
+            }
+            return raw;
+        }
 
         RedisUri redisUri(String key) {
             String raw = lookup.apply(key);

@@ -3,6 +3,7 @@ package dev.herald.stream;
 import dev.herald.app.ApiException;
 import dev.herald.app.HeraldLifecycle;
 import dev.herald.app.Json;
+import dev.herald.auth.Access;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.IdempotencyKeys;
 import dev.herald.publish.EventDraft;
@@ -85,15 +86,17 @@ public class EventsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response publish(@Context HttpHeaders headers, InputStream body,
+    public Response publish(@Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body,
             @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
         Hub hub = HeraldLifecycle.hub(context);
+        Access.Publisher publisher = HeraldLifecycle.access(context).publisher(request);
         PublishBody.checkContentType(headers.getMediaType());
         if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {
             throw ApiException.badRequest("invalid_idempotency_key", "the Idempotency-Key header must be 1-"
                     + IdempotencyKeys.MAX_LENGTH + " visible ASCII characters");
         }
         EventDraft draft = EventDraft.parse(PublishBody.read(body, headers.getLength(), hub.config().eventMaxBytes()));
+        publisher.check(draft.topic());
         Backbone.Published published;
         try {
             published = hub.publish(draft, idempotencyKey, sse);

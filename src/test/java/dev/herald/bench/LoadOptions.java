@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * Everything one run is told: from the command line with {@link #parse}, or from a test with {@link #builder()}.
  * Checked when built, so a bad value fails before any connection is opened.
  */
-public record LoadOptions(String label, Target target, URI base, URI publishBase, String context, String topic, int subscribers,
+public record LoadOptions(String label, Target target, URI base, URI publishBase, String token, String context, String topic, int subscribers,
         int events, double rate, int publishers, int payloadBytes, double connectRate, int connectBatch,
         int connectTimeoutSeconds, int stalled, int stalledRcvbuf, int stallSeconds, int reconnectAfter,
         boolean reconnectOnEof, int drainSeconds, int idleSeconds, boolean idleOnly, List<Long> serverPids,
@@ -31,6 +31,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
               --target herald|express|nchan   server kind (herald)
               --base URL                      server root, http://127.0.0.1:PORT only (http://127.0.0.1:8080)
               --publish-base URL              publish to this server instead (another node of a cluster) (--base)
+              --token JWT                     herald: publish with Authorization: Bearer JWT (none: herald.open)
               --context PATH                  herald: the WAR's context path (/herald)
               --topic NAME                    herald: subscribe and publish with this topic; nchan: channel (bench)
               --label TEXT                    names the run in the report (run)
@@ -68,6 +69,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             publishBase = base;
         }
         checkBase(publishBase);
+        require(token == null || token.matches("[A-Za-z0-9._~+/=-]+"), "--token must be a JWT (base64url parts and dots)");
         require(context != null && (context.isEmpty() || context.startsWith("/") && !context.endsWith("/")),
                 "--context must be empty or start with / and not end with /");
         if (topic != null) {
@@ -163,6 +165,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             case "--target" -> builder.target(Target.of(value));
             case "--base" -> builder.base(baseUri(value));
             case "--publish-base" -> builder.publishBase(baseUri(value));
+            case "--token" -> builder.token(value);
             case "--context" -> builder.context(value);
             case "--topic" -> builder.topic(value);
             case "--subscribers" -> builder.subscribers(integer(name, value));
@@ -254,6 +257,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         private Target target = Target.HERALD;
         private URI base = URI.create("http://" + LOOPBACK + ":8080");
         private URI publishBase;
+        private String token;
         private String context = "/herald";
         private String topic;
         private int subscribers = 100;
@@ -301,6 +305,12 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         /** Where events are published, when not to {@link #base}: another node of the same cluster. */
         public Builder publishBase(URI publishBase) {
             this.publishBase = publishBase;
+            return this;
+        }
+
+        /** A JWT sent with every publish, for a Herald that is not {@code herald.open}. */
+        public Builder token(String token) {
+            this.token = token;
             return this;
         }
 
@@ -444,7 +454,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
 
         /** Checks the values; throws {@link IllegalArgumentException} naming the option that is wrong. */
         public LoadOptions build() {
-            return new LoadOptions(label, target, base, publishBase, context, topic, subscribers, events, rate, publishers,
+            return new LoadOptions(label, target, base, publishBase, token, context, topic, subscribers, events, rate, publishers,
                     payloadBytes, connectRate, connectBatch, connectTimeoutSeconds, stalled, stalledRcvbuf,
                     stallSeconds, reconnectAfter, reconnectOnEof, drainSeconds, idleSeconds, idleOnly, serverPids, jvm,
                     deadlineSeconds, selectors, progress, out);

@@ -36,10 +36,11 @@ final class PublishConnection implements AutoCloseable {
     /** Whether the current answer's status line has arrived: past that, a failed request is not repeated. */
     private boolean answering;
 
-    PublishConnection(InetSocketAddress address, String host, String path) {
+    PublishConnection(InetSocketAddress address, String host, String path, String token) {
         this.address = address;
+        String authorization = token == null ? "" : "Authorization: Bearer " + token + "\r\n";
         this.head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
-                + "Content-Length: ").getBytes(StandardCharsets.US_ASCII);
+                + authorization + "Content-Length: ").getBytes(StandardCharsets.US_ASCII);
     }
 
     /** POSTs {@code body} and returns the answer's status; the connection stays open unless the server ends it. */

@@ -52,7 +52,8 @@ final class Publisher implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(LoadOptions.LOOPBACK, options.publishPort());
         this.connections = new PublishConnection[options.publishers()];
         for (int i = 0; i < connections.length; i++) {
-            connections[i] = new PublishConnection(address, LoadOptions.LOOPBACK + ":" + options.publishPort(), uri.getRawPath());
+            connections[i] = new PublishConnection(address, LoadOptions.LOOPBACK + ":" + options.publishPort(), uri.getRawPath(),
+                    options.token());
         }
     }
 

@@ -13,7 +13,7 @@ class HeraldConfigTest {
     void usesTheDocumentedDefaultsWhenNothingIsSet() {
         HeraldConfig config = HeraldConfig.read(key -> null);
 
-        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null), config);
+        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null, false, null, null), config);
     }
 
     @Test
@@ -25,9 +25,13 @@ class HeraldConfigTest {
                 "herald.limits.topics-per-connection", "3",
                 "herald.event.max-bytes", "1024",
                 "herald.subscriber.queue-size", "9",
-                "herald.redis.uri", "redis://127.0.0.1:7000/2");
+                "herald.redis.uri", "redis://127.0.0.1:7000/2",
+                "herald.open", "true",
+                "herald.jwt.secret", "0123456789abcdef0123456789abcdef",
+                "herald.jwt.public-key", "/etc/herald/key.pem");
 
-        assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2")), HeraldConfig.read(values::get));
+        assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
+                "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem"), HeraldConfig.read(values::get));
     }
 
     @Test

@@ -16,7 +16,7 @@ class LoadToolSmokeIT extends DeployedWar {
 
     @Test
     void everySubscriberGetsEveryEventExactlyOnce() throws Exception {
-        LoadReport report = new LoadRun(LoadOptions.builder().deployment(deployment).label("smoke")
+        LoadReport report = new LoadRun(LoadOptions.builder().deployment(deployment).token(Tokens.publisher()).label("smoke")
                 .subscribers(300).events(20).publishers(4).progress(false).deadlineSeconds(90).build()).call();
 
         assertEquals(300, report.subscribers().connected(), report::toJson);
@@ -27,7 +27,7 @@ class LoadToolSmokeIT extends DeployedWar {
 
     @Test
     void subscribersThatReconnectWithLastEventIdCatchUpExactly() throws Exception {
-        LoadReport report = new LoadRun(LoadOptions.builder().deployment(deployment).label("smoke-reconnect")
+        LoadReport report = new LoadRun(LoadOptions.builder().deployment(deployment).token(Tokens.publisher()).label("smoke-reconnect")
                 .subscribers(200).events(10).reconnectAfter(4).progress(false).deadlineSeconds(90).build()).call();
 
         assertEquals(200, report.reconnect().reconnected(), report::toJson);

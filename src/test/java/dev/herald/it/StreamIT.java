@@ -303,6 +303,14 @@ class StreamIT extends DeployedWar {
     }
 
     @Test
+    void infoSaysTheTestServerIsNotOpen() throws Exception {
+        HttpResponse<String> info = api.get("api/info");
+
+        assertEquals(200, info.statusCode());
+        assertEquals("{\"open\":false,\"backbone\":\"memory\"}", info.body());
+    }
+
+    @Test
     void healthIsLiveAndReady() throws Exception {
         HttpResponse<String> live = api.get("api/health/live");
         HttpResponse<String> ready = api.get("api/health/ready");

@@ -247,4 +247,30 @@ class RedisBackboneTest {
             sentinel.stop();
         }
     }
+
+    @Test
+    void theClientsOfANodeThatDiedWithoutStoppingDisappear() throws InterruptedException {
+        RedisBackbone a = node(new RecordingListener());
+        RedisBackbone b = node(new RecordingListener());
+        ClientInfo client = new ClientInfo("AbCdEfGhIj", List.of(), "2026-11-23T23:00:00Z");
+        a.connected(client);
+        await(() -> b.otherClients(10).equals(List.of(client)), "B lists A's client");
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            String entry = jedis.smembers(RedisBackbone.NODES).stream()
+                    .filter(node -> jedis.hexists(RedisBackbone.CLIENTS + node, "AbCdEfGhIj")).findFirst().orElseThrow();
+            long ttl = jedis.pttl(RedisBackbone.CLIENTS + entry);
+            assertTrue(ttl > 0 && ttl <= NodeRegistry.TTL.toMillis(), "entry expires in " + ttl + " ms");
+
+            // a node that dies leaves its entry behind, with the expiry it last set: shortened here to one second
+            jedis.sadd(RedisBackbone.NODES, "ndead000");
+            jedis.hset(RedisBackbone.CLIENTS + "ndead000", "ZyXwVuTsRq", "{\"clientId\":\"ZyXwVuTsRq\",\"topics\":[],"
+                    + "\"connectedAt\":\"2026-11-23T22:00:00Z\"}");
+            jedis.pexpire(RedisBackbone.CLIENTS + "ndead000", 1000);
+            assertEquals(2, b.otherClientCount());
+
+            await(() -> b.otherClientCount() == 1, "the dead node's client is still listed");
+            assertEquals(List.of(client), b.otherClients(10));
+            assertFalse(jedis.smembers(RedisBackbone.NODES).contains("ndead000"), "the dead node is still a member");
+        }
+    }
 }

@@ -1,0 +1,29 @@
+package dev.herald.ops;
+
+import dev.herald.app.HeraldLifecycle;
+import dev.herald.app.Json;
+import jakarta.servlet.ServletContext;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code GET /api/info}: how this Herald runs, for its page: open to anyone or not, which backbone. */
+@Path("info")
+@Produces(MediaType.APPLICATION_JSON)
+public class InfoResource {
+
+    @Context
+    private ServletContext context;
+
+    @GET
+    public String info() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("open", HeraldLifecycle.access(context).isOpen());
+        info.put("backbone", HeraldLifecycle.hub(context).backboneName());
+        return Json.write(info);
+    }
+}

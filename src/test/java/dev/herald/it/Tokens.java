@@ -1,0 +1,51 @@
+package dev.herald.it;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+
+/** JWTs for the test servers, signed with the secret they run with ({@code herald.jwt.secret} in the pom). */
+final class Tokens {
+
+    static final String SECRET = System.getProperty("it.jwt.secret", "herald-integration-test-secret-0123456789");
+
+    private Tokens() {
+    }
+
+    /** May publish anything; what the tests that are not about access use. */
+    static String publisher() {
+        return signed(SECRET, List.of("*"), List.of(), null, Instant.now().plus(Duration.ofHours(1)), null);
+    }
+
+    static String signed(String secret, List<String> publish, List<String> subscribe, String subject, Instant expires,
+            Instant notBefore) {
+        JWTClaimsSet.Builder claims = new JWTClaimsSet.Builder()
+                .claim("herald", Map.of("publish", publish, "subscribe", subscribe))
+                .issueTime(new Date());
+        if (subject != null) {
+            claims.subject(subject);
+        }
+        if (expires != null) {
+            claims.expirationTime(Date.from(expires));
+        }
+        if (notBefore != null) {
+            claims.notBeforeTime(Date.from(notBefore));
+        }
+        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claims.build());
+        try {
+            jwt.sign(new MACSigner(secret.getBytes(StandardCharsets.UTF_8)));
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+        return jwt.serialize();
+    }
+}
