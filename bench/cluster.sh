@@ -20,7 +20,7 @@ NODE_A=8081
 NODE_B=8082
 SUBSCRIBERS=${SUBSCRIBERS:-2000}
 EVENTS=${EVENTS:-4000}
-JVM_OPTS="-Xms256m -Xmx1g -Dherald.open=true"
+JVM_OPTS="-Xms256m -Xmx1g -Dherald.open=true -Dherald.limits.connections-per-address=10000000 -Dherald.limits.publish-per-second=10000000"
 mkdir -p "$RESULTS" "$RUN"
 
 log() { printf '%s cluster bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

@@ -2,10 +2,12 @@ package dev.herald.auth;
 
 import dev.herald.app.ApiException;
 import dev.herald.config.HeraldConfig;
+import dev.herald.publish.PublishRate;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -21,17 +23,50 @@ public final class Access {
     private static final String BEARER = "Bearer ";
     private static final String BASIC = "Basic ";
 
+    /** The cookie a browser's EventSource sends, since it cannot set headers. */
+    public static final String COOKIE = "herald_token";
+    /** The query parameter for clients that can set neither headers nor cookies. */
+    public static final String QUERY_PARAMETER = "access_token";
+    static final String PRESENCE = "$presence";
+
     private final boolean open;
     private final TokenVerifier verifier;
+    private final List<TopicPattern> privateTopics;
+    private final ClientAddress addresses;
+    private final PublishRate publishRate;
+    private final List<String> corsOrigins;
 
-    Access(boolean open, TokenVerifier verifier) {
+    Access(boolean open, TokenVerifier verifier, List<TopicPattern> privateTopics, ClientAddress addresses,
+            PublishRate publishRate, List<String> corsOrigins) {
+        this.publishRate = publishRate;
+        this.corsOrigins = List.copyOf(corsOrigins);
         this.open = open;
         this.verifier = verifier;
+        this.privateTopics = List.copyOf(privateTopics);
+        this.addresses = addresses;
+    }
+
+    /** Counts one publish against {@code publisher}'s rate: 429 beyond {@code herald.limits.publish-per-second}. */
+    public void countPublish(Publisher publisher) {
+        publishRate.take(publisher.who(), System.nanoTime());
+    }
+
+    /** Whether {@code herald.cors.origins} lists this origin ({@code *} lists every one). */
+    public boolean corsAllows(String origin) {
+        return corsOrigins.contains("*") || corsOrigins.stream().anyMatch(origin::equalsIgnoreCase);
+    }
+
+    /** The address limits count for this request. */
+    public String address(HttpServletRequest request) {
+        return addresses.of(request);
     }
 
     /** From the configuration, read once; an unusable key stops the deployment. */
     public static Access of(HeraldConfig config) {
-        Access access = new Access(config.open(), TokenVerifier.of(config));
+        Access access = new Access(config.open(), TokenVerifier.of(config),
+                config.privateTopics().stream().map(TopicPattern::new).toList(),
+                new ClientAddress(config.limits().trustedProxies()), new PublishRate(config.limits().publishPerSecond()),
+                config.corsOrigins());
         if (access.open) {
             LOG.warning("herald.open=true: ANYONE can publish, see presence and list clients. Never on a server "
                     + "others can reach; see docs/security.md");
@@ -52,24 +87,27 @@ public final class Access {
      */
     public Publisher publisher(HttpServletRequest request) {
         if (open) {
-            return Publisher.ANYONE;
+            return new Publisher(null, null, "address:" + addresses.of(request));
         }
         String authorization = request.getHeader("Authorization");
         if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-            return new Publisher(verify(authorization.substring(BEARER.length()).trim()), null);
+            Grants grants = verify(authorization.substring(BEARER.length()).trim());
+            String who = grants.subject() != null ? "subject:" + grants.subject() : "address:" + addresses.of(request);
+            return new Publisher(grants, null, who);
         }
         if (containerUser(request, authorization)) {
             return new Publisher(null, request.isUserInRole(PUBLISHER_ROLE) ? null
-                    : "this user does not have the role " + PUBLISHER_ROLE);
+                    : "this user does not have the role " + PUBLISHER_ROLE, "user:" + request.getUserPrincipal().getName());
         }
         throw unauthorized("publishing needs a token (Authorization: Bearer) or a user with the role "
                 + PUBLISHER_ROLE, null);
     }
 
-    /** A caller known to Herald: a token's grants, or a container user who has the role (refusal null) or not. */
-    public record Publisher(Grants grants, String refusal) {
-
-        static final Publisher ANYONE = new Publisher(null, null);
+    /**
+     * A caller known to Herald: a token's grants, or a container user who has the role (refusal null) or not;
+     * {@code who} names it for the publish rate limit.
+     */
+    public record Publisher(Grants grants, String refusal, String who) {
 
         /** Refuses with 403 unless this caller may publish to {@code topic} (null: an event without a topic). */
         public void check(String topic) {
@@ -81,6 +119,74 @@ public final class Access {
                         ? "the token does not grant publishing events without a topic (that needs '*')"
                         : "the token does not grant publishing to '" + topic + "'");
             }
+        }
+    }
+
+    /**
+     * Who is listening: a token from the {@code Authorization} header, the {@code herald_token} cookie or the
+     * {@code access_token} parameter, in that order; or a container user; or nobody (public topics only). A token
+     * that is sent but not valid is a 401 even for public topics, so the client learns to fetch a new one.
+     */
+    public Listener listener(HttpServletRequest request) {
+        if (open) {
+            return Listener.ANYONE;
+        }
+        String token = null;
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            token = authorization.substring(BEARER.length()).trim();
+        }
+        if (token == null && request.getCookies() != null) {
+            for (jakarta.servlet.http.Cookie cookie : request.getCookies()) {
+                if (COOKIE.equals(cookie.getName()) && !cookie.getValue().isEmpty()) {
+                    token = cookie.getValue();
+                }
+            }
+        }
+        if (token == null) {
+            token = request.getParameter(QUERY_PARAMETER);
+        }
+        if (token != null) {
+            return new Listener(verify(token), false, privateTopics);
+        }
+        boolean publisher = containerUser(request, authorization) && request.isUserInRole(PUBLISHER_ROLE);
+        return new Listener(null, publisher, privateTopics);
+    }
+
+    /** May this caller see who is connected ({@code $presence}, {@code GET /api/clients})? */
+    public void checkPresence(HttpServletRequest request) {
+        listener(request).check(PRESENCE);
+    }
+
+    /**
+     * A subscriber: its token's grants (or none), or a container user with the publisher role, who may listen to
+     * everything. Public topics need nothing; private ones and {@code $presence} need a grant.
+     */
+    public record Listener(Grants grants, boolean publisher, List<TopicPattern> privateTopics) {
+
+        static final Listener ANYONE = new Listener(null, true, List.of());
+
+        /** When the stream must end: the token's expiry, or null. */
+        public java.time.Instant expiresAt() {
+            return grants == null ? null : grants.expiresAt();
+        }
+
+        /** Refuses with 401 (a token would help) or 403 (this token does not grant it). */
+        public void check(String topic) {
+            if (publisher || !needsGrant(topic)) {
+                return;
+            }
+            if (grants == null) {
+                throw unauthorized("'" + topic + "' is private: subscribing needs a token that grants it", null);
+            }
+            boolean own = grants.subject() != null && topic.equals("user/" + grants.subject());
+            if (!own && !grants.maySubscribe(topic)) {
+                throw new ApiException(403, "forbidden", "the token does not grant subscribing to '" + topic + "'");
+            }
+        }
+
+        private boolean needsGrant(String topic) {
+            return topic.equals(PRESENCE) || privateTopics.stream().anyMatch(pattern -> pattern.matches(topic));
         }
     }
 

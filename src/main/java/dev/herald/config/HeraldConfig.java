@@ -1,7 +1,9 @@
 package dev.herald.config;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
@@ -16,7 +18,17 @@ public record HeraldConfig(
         RedisUri redisUri,
         boolean open,
         String jwtSecret,
-        String jwtPublicKey) {
+        String jwtPublicKey,
+        List<String> privateTopics,
+        Limits limits,
+        List<String> corsOrigins) {
+
+    /** How much one client, and all of them, may take. */
+    public record Limits(int connections, int connectionsPerAddress, int publishPerSecond, List<String> trustedProxies) {
+        public Limits {
+            trustedProxies = List.copyOf(trustedProxies);
+        }
+    }
 
     public static final String RETRY_MS = "herald.retry.ms";
     public static final String HEARTBEAT_SECONDS = "herald.heartbeat.seconds";
@@ -28,6 +40,12 @@ public record HeraldConfig(
     public static final String OPEN = "herald.open";
     public static final String JWT_SECRET = "herald.jwt.secret";
     public static final String JWT_PUBLIC_KEY = "herald.jwt.public-key";
+    public static final String PRIVATE_TOPICS = "herald.topics.private";
+    public static final String CONNECTIONS = "herald.limits.connections";
+    public static final String CONNECTIONS_PER_ADDRESS = "herald.limits.connections-per-address";
+    public static final String PUBLISH_PER_SECOND = "herald.limits.publish-per-second";
+    public static final String TRUSTED_PROXIES = "herald.trusted-proxies";
+    public static final String CORS_ORIGINS = "herald.cors.origins";
     /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -52,7 +70,18 @@ public record HeraldConfig(
                 // a developer's machine only: anyone may publish and see who is connected
                 reader.bool(OPEN, false),
                 reader.secret(JWT_SECRET),
-                reader.text(JWT_PUBLIC_KEY));
+                reader.text(JWT_PUBLIC_KEY),
+                // a user's own topic is nobody else's business unless the deployer says otherwise
+                reader.patterns(PRIVATE_TOPICS, "user/*"),
+                new Limits(
+                        // one node's streams: past this, 503 and Retry-After send clients to another node
+                        reader.integer(CONNECTIONS, 20_000, 1, 10_000_000),
+                        // a page opens a handful; a NATed office of a few hundred people stays well under
+                        reader.integer(CONNECTIONS_PER_ADDRESS, 500, 1, 10_000_000),
+                        // per token subject, container user or address; a backend publishing faster batches
+                        reader.integer(PUBLISH_PER_SECOND, 1000, 1, 10_000_000),
+                        reader.list(TRUSTED_PROXIES)),
+                reader.list(CORS_ORIGINS));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -69,6 +98,12 @@ public record HeraldConfig(
         map.put(JWT_SECRET, jwtSecret == null ? "(unset)" : "(set, " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
                 + " bytes)");
         map.put(JWT_PUBLIC_KEY, jwtPublicKey == null ? "(unset)" : "(set)");
+        map.put(PRIVATE_TOPICS, String.join(",", privateTopics));
+        map.put(CONNECTIONS, limits.connections());
+        map.put(CONNECTIONS_PER_ADDRESS, limits.connectionsPerAddress());
+        map.put(PUBLISH_PER_SECOND, limits.publishPerSecond());
+        map.put(TRUSTED_PROXIES, String.join(",", limits.trustedProxies()));
+        map.put(CORS_ORIGINS, String.join(",", corsOrigins));
         return map;
     }
 
@@ -90,6 +125,36 @@ public record HeraldConfig(
                 case "false" -> false;
                 default -> throw new InvalidConfigException(key, "'" + raw + "' is neither true nor false");
             };
+        }
+
+        /** Comma-separated topic patterns: names, {@code prefix/*}, or {@code *}; an empty value means none. */
+        List<String> patterns(String key, String defaultValue) {
+            String raw = lookup.apply(key);
+            if (raw == null) {
+                raw = defaultValue;
+            }
+            List<String> patterns = new ArrayList<>();
+            for (String part : raw.split(",")) {
+                String pattern = part.trim();
+                if (pattern.isEmpty()) {
+                    continue;
+                }
+                String name = pattern.endsWith("/*") ? pattern.substring(0, pattern.length() - 2) : pattern;
+                if (!pattern.equals("*") && !name.matches("[A-Za-z0-9._:/-]{1,128}")) {
+                    throw new InvalidConfigException(key, "'" + pattern + "' is not a topic, prefix/* or *");
+                }
+                patterns.add(pattern);
+            }
+            return List.copyOf(patterns);
+        }
+
+        /** Comma-separated values, trimmed; none when unset or empty. */
+        List<String> list(String key) {
+            String raw = lookup.apply(key);
+            if (raw == null || raw.isBlank()) {
+                return List.of();
+            }
+            return java.util.Arrays.stream(raw.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
         }
 
         String text(String key) {

@@ -3,6 +3,7 @@ package dev.herald.stream;
 import dev.herald.app.HeraldLifecycle;
 import dev.herald.app.Json;
 import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -22,7 +23,8 @@ public class ClientsResource {
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
-    public Response list() {
+    public Response list(@Context HttpServletRequest request) {
+        HeraldLifecycle.access(context).checkPresence(request);
         Hub hub = HeraldLifecycle.hub(context);
         return Response.ok(Json.write(hub.clients(MAX_LISTED)))
                 .header("X-Total-Count", hub.clientCount())

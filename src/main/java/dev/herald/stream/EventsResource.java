@@ -54,6 +54,10 @@ public class EventsResource {
         Hub hub = HeraldLifecycle.hub(context);
         Subscription subscription = Subscription.of(topics, envelope, lastEventIdHeader, lastEventIdQuery,
                 hub.config().topicsPerConnection());
+        Access access = HeraldLifecycle.access(context);
+        Access.Listener listener = access.listener(request);
+        subscription.topics().forEach(listener::check);
+        String address = access.address(request);
         AsyncContext async = request.startAsync();
         // a stream ends when Herald or the client ends it, never on the servlet's async timeout (30 s on Tomcat)
         async.setTimeout(0);
@@ -61,11 +65,15 @@ public class EventsResource {
         async.addListener(streamEnd);
         Subscriber subscriber;
         try {
-            subscriber = hub.subscribe(subscription, response.getOutputStream(), async::complete, sse);
+            subscriber = hub.subscribe(subscription, response.getOutputStream(), async::complete, sse,
+                    listener.expiresAt(), address);
         } catch (HubClosedException e) {
             // takes effect once this dispatch returns, after the runtime has written the error
             async.complete();
             throw shuttingDown(e);
+        } catch (ApiException e) {
+            async.complete();
+            throw e;
         }
         streamEnd.attach(subscriber);
         response.setStatus(HttpServletResponse.SC_OK);
@@ -97,6 +105,7 @@ public class EventsResource {
         }
         EventDraft draft = EventDraft.parse(PublishBody.read(body, headers.getLength(), hub.config().eventMaxBytes()));
         publisher.check(draft.topic());
+        HeraldLifecycle.access(context).countPublish(publisher);
         Backbone.Published published;
         try {
             published = hub.publish(draft, idempotencyKey, sse);

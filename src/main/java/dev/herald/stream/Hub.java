@@ -1,5 +1,6 @@
 package dev.herald.stream;
 
+import dev.herald.app.ApiException;
 import dev.herald.app.Json;
 import dev.herald.config.HeraldConfig;
 import dev.herald.backbone.Backbone;
@@ -16,7 +17,9 @@ import jakarta.ws.rs.sse.Sse;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +59,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private final History history;
     private final Routes routes = new Routes();
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
+    /** Open streams by client address, for {@code herald.limits.connections-per-address}; no entry at zero. */
+    private final Map<String, Integer> perAddress = new HashMap<>();
     /** Events arriving from the backbone's thread are built with the {@code Sse} of the requests. */
     private EventFormat format;
     private boolean closed;
@@ -84,6 +89,16 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * then live events. {@code end} completes the request.
      */
     Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse) {
+        return subscribe(subscription, out, end, sse, null, "test");
+    }
+
+    /**
+     * As above, for a stream that must end at {@code expiresAt} (its token's expiry), when not null, from a client
+     * at {@code address}: refused with 503 beyond {@code herald.limits.connections} streams on this node, and with
+     * 429 beyond {@code herald.limits.connections-per-address} from one address.
+     */
+    Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse, Instant expiresAt,
+            String address) {
         EventFormat format = new EventFormat(sse);
         if (subscription.lastEventId() != null) {
             awaitStored(subscription.lastEventId());
@@ -94,6 +109,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             // drawn before taking the lock: a burst of reconnecting clients would otherwise queue on the random source
             Subscriber subscriber = new Subscriber(newClientId(), subscription.topics(), subscription.envelope(),
                     clock.instant(), out, end, format, delivery, config.subscriberQueueSize(), this::closed);
+            subscriber.expiresAt(expiresAt);
             Event join = presence("join", subscriber);
             synchronized (lock) {
                 if (closed) {
@@ -102,6 +118,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 if (subscribers.containsKey(subscriber.clientId())) {
                     continue;
                 }
+                checkLimits(address);
+                perAddress.merge(address, 1, Integer::sum);
+                subscriber.address(address);
                 this.format = format;
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
@@ -229,6 +248,19 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         delivery.close();
     }
 
+    /** Under the lock: refuses a stream beyond this node's limits. */
+    private void checkLimits(String address) {
+        HeraldConfig.Limits limits = config.limits();
+        if (subscribers.size() >= limits.connections()) {
+            throw new ApiException(503, "too_many_connections", "this node holds its maximum of "
+                    + limits.connections() + " streams; try again, or another node").withHeader("Retry-After", "5");
+        }
+        if (perAddress.getOrDefault(address, 0) >= limits.connectionsPerAddress()) {
+            throw new ApiException(429, "too_many_connections_from_address", "at most "
+                    + limits.connectionsPerAddress() + " streams per client address").withHeader("Retry-After", "10");
+        }
+    }
+
     /**
      * A client may come back with an id that another node delivered and this one has not received yet: wait for
      * it (a few milliseconds behind, normally), so it is caught up rather than reset.
@@ -277,6 +309,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             if (subscribers.remove(subscriber.clientId()) == null) {
                 return;
             }
+            perAddress.computeIfPresent(subscriber.address(), (address, count) -> count > 1 ? count - 1 : null);
             routes.remove(subscriber);
             if (!closed) {
                 Event leave = presence("leave", subscriber);
@@ -300,7 +333,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     /**
-     * Runs every second: each stream that has been quiet for {@code herald.heartbeat.seconds} gets a heartbeat.
+     * Runs every second: each stream that has been quiet for {@code herald.heartbeat.seconds} gets a heartbeat,
+     * and a stream whose token has expired ends.
      * Checking every second rather than sending to everyone every interval spreads the heartbeats over time, as
      * streams fall quiet at different moments.
      */
@@ -310,7 +344,15 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             open = new ArrayList<>(subscribers.values());
         }
         long quietNanos = TimeUnit.SECONDS.toNanos(config.heartbeatSeconds());
-        open.forEach(subscriber -> subscriber.heartbeat(nowNanos, quietNanos));
+        Instant now = clock.instant();
+        for (Subscriber subscriber : open) {
+            if (subscriber.expiresAt() != null && !now.isBefore(subscriber.expiresAt())) {
+                // the client reconnects after its retry delay, with a fresh token if it has one
+                subscriber.close(Subscriber.CloseReason.TOKEN_EXPIRED);
+            } else {
+                subscriber.heartbeat(nowNanos, quietNanos);
+            }
+        }
     }
 
     private static ClientInfo info(Subscriber subscriber) {

@@ -46,7 +46,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(5);
 
     /** Why a stream ended. */
-    enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND }
+    enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND, TOKEN_EXPIRED }
 
     private final String clientId;
     private final List<String> topics;
@@ -80,6 +80,9 @@ final class Subscriber implements SseEventSink, WriteListener {
     private Thread drainer;
     /** {@link System#nanoTime()} when something was last queued (or the stream opened): a heartbeat waits for quiet. */
     private long lastQueuedNanos = System.nanoTime();
+    /** When the token this stream was opened with expires; null when it has none. Set once, before it starts. */
+    private volatile Instant expiresAt;
+    private volatile String address;
 
     Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, ServletOutputStream out,
             Runnable end, EventFormat format, Delivery delivery, int queueLimit,
@@ -114,6 +117,23 @@ final class Subscriber implements SseEventSink, WriteListener {
 
     EventFormat format() {
         return format;
+    }
+
+    Instant expiresAt() {
+        return expiresAt;
+    }
+
+    /** The client address its limits counted; set once under the hub's lock before it is registered. */
+    String address() {
+        return address;
+    }
+
+    void address(String address) {
+        this.address = address;
+    }
+
+    void expiresAt(Instant expiresAt) {
+        this.expiresAt = expiresAt;
     }
 
     /** Sets the opening events, produced lazily so a long catch-up costs no memory up front. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,8 @@ class HeraldConfigTest {
     void usesTheDocumentedDefaultsWhenNothingIsSet() {
         HeraldConfig config = HeraldConfig.read(key -> null);
 
-        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null, false, null, null), config);
+        assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null, false, null, null, List.of("user/*"),
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of()), config);
     }
 
     @Test
@@ -29,9 +31,12 @@ class HeraldConfigTest {
                 "herald.open", "true",
                 "herald.jwt.secret", "0123456789abcdef0123456789abcdef",
                 "herald.jwt.public-key", "/etc/herald/key.pem");
+        values = new java.util.HashMap<>(values);
+        values.put("herald.topics.private", " ");
 
         assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
-                "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem"), HeraldConfig.read(values::get));
+                "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem", List.of(),
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of()), HeraldConfig.read(values::get));
     }
 
     @Test

@@ -36,9 +36,15 @@ final class Api {
         return base.resolve(path);
     }
 
+    /** GETs {@code path} with a token that grants everything, as a trusted client would. */
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        return get(path, Map.of("Authorization", "Bearer " + Tokens.all()));
+    }
+
+    HttpResponse<String> get(String path, Map<String, String> headers) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET();
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
@@ -94,7 +100,12 @@ final class Api {
         return SseStream.openStalled(uri("api/events?" + query), readers);
     }
 
+    /** A stream with a token that grants every topic, unless {@code headers} bring their own or {@link #NO_TOKEN}. */
     SseStream stream(String query, Map<String, String> headers) throws IOException {
-        return SseStream.open(uri("api/events" + (query.isEmpty() ? "" : "?" + query)), headers, readers);
+        Map<String, String> sent = new java.util.LinkedHashMap<>(headers);
+        if (sent.remove(NO_TOKEN) == null && !sent.containsKey("Authorization")) {
+            sent.put("Authorization", "Bearer " + Tokens.all());
+        }
+        return SseStream.open(uri("api/events" + (query.isEmpty() ? "" : "?" + query)), sent, readers);
     }
 }

@@ -9,6 +9,8 @@ import org.jboss.shrinkwrap.api.spec.WebArchive;
 final class BuiltWar {
 
     static final String MISCONFIGURED = "misconfigured";
+    static final String LIMITED = "limited";
+    static final String ALLOWED_ORIGIN = "https://app.example.com";
 
     private BuiltWar() {
     }
@@ -28,5 +30,21 @@ final class BuiltWar {
                   </context-param>
                 </web-app>
                 """));
+    }
+
+    /**
+     * The built WAR with tight limits, as a deployer would set them in a web.xml: 4 streams on the node, 2 per
+     * address, 3 publishes per second, 127.0.0.1 a trusted proxy, and one other origin allowed.
+     */
+    static WebArchive limited() {
+        return ShrinkWrap.create(WebArchive.class, LIMITED + ".war").merge(load()).setWebXML(new StringAsset("""
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <context-param><param-name>herald.limits.connections</param-name><param-value>4</param-value></context-param>
+                  <context-param><param-name>herald.limits.connections-per-address</param-name><param-value>2</param-value></context-param>
+                  <context-param><param-name>herald.limits.publish-per-second</param-name><param-value>3</param-value></context-param>
+                  <context-param><param-name>herald.trusted-proxies</param-name><param-value>127.0.0.1</param-value></context-param>
+                  <context-param><param-name>herald.cors.origins</param-name><param-value>%s</param-value></context-param>
+                </web-app>
+                """.formatted(ALLOWED_ORIGIN)));
     }
 }

@@ -21,7 +21,12 @@ final class Tokens {
     private Tokens() {
     }
 
-    /** May publish anything; what the tests that are not about access use. */
+    /** May publish and subscribe to anything; what the tests that are not about access use. */
+    static String all() {
+        return signed(SECRET, List.of("*"), List.of("*"), null, Instant.now().plus(Duration.ofHours(1)), null);
+    }
+
+    /** May publish anything. */
     static String publisher() {
         return signed(SECRET, List.of("*"), List.of(), null, Instant.now().plus(Duration.ofHours(1)), null);
     }
