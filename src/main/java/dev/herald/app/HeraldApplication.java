@@ -2,6 +2,7 @@ package dev.herald.app;
 
 import dev.herald.ops.HealthResource;
 import dev.herald.ops.InfoResource;
+import dev.herald.ops.MetricsResource;
 import dev.herald.stream.ClientsResource;
 import dev.herald.stream.EventsResource;
 import jakarta.ws.rs.ApplicationPath;
@@ -16,6 +17,7 @@ public class HeraldApplication extends Application {
     @Override
     public Set<Class<?>> getClasses() {
         return Set.of(EventsResource.class, ClientsResource.class, HealthResource.class, InfoResource.class,
+                MetricsResource.class,
                 ApiExceptionMapper.class, WebApplicationExceptionMapper.class);
     }
 

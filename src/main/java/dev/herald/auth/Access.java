@@ -28,6 +28,7 @@ public final class Access {
     /** The query parameter for clients that can set neither headers nor cookies. */
     public static final String QUERY_PARAMETER = "access_token";
     static final String PRESENCE = "$presence";
+    static final String ADMIN = "$admin";
 
     private final boolean open;
     private final TokenVerifier verifier;
@@ -151,6 +152,32 @@ public final class Access {
         }
         boolean publisher = containerUser(request, authorization) && request.isUserInRole(PUBLISHER_ROLE);
         return new Listener(null, publisher, privateTopics);
+    }
+
+    /**
+     * May this caller act on clients ({@code DELETE /api/clients/{id}})? The publisher role, or a token granting
+     * {@code $admin}; 401 without credentials, 403 otherwise.
+     */
+    public void checkAdmin(HttpServletRequest request) {
+        if (open) {
+            return;
+        }
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
+            Grants grants = verify(authorization.substring(BEARER.length()).trim());
+            if (grants.mayPublish(ADMIN) || grants.maySubscribe(ADMIN)) {
+                return;
+            }
+            throw new ApiException(403, "forbidden", "the token does not grant " + ADMIN);
+        }
+        if (containerUser(request, authorization)) {
+            if (request.isUserInRole(PUBLISHER_ROLE)) {
+                return;
+            }
+            throw new ApiException(403, "forbidden", "this user does not have the role " + PUBLISHER_ROLE);
+        }
+        throw unauthorized("acting on clients needs a token granting " + ADMIN + " or the role " + PUBLISHER_ROLE,
+                null);
     }
 
     /** May this caller see who is connected ({@code $presence}, {@code GET /api/clients})? */

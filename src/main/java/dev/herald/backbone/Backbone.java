@@ -50,6 +50,12 @@ public interface Backbone extends AutoCloseable {
     /** False while events cannot be stored (e.g. Redis is unreachable). */
     boolean isAvailable();
 
+    /** This node's name in metrics and logs. */
+    String node();
+
+    /** Asks the node that holds {@code clientId} to end its stream; false when no other node lists it. */
+    boolean kick(String clientId);
+
     /** A name for logs and health: {@code memory} or {@code redis}. */
     String name();
 
@@ -73,6 +79,12 @@ public interface Backbone extends AutoCloseable {
 
         /** A {@code join} or {@code leave} on another node. */
         void presence(Event presence);
+
+        /** Another node asks this one to end a client's stream, if it holds it. */
+        void kicked(String clientId);
+
+        /** A command to the backbone failed (counted, the backbone logs the outage itself). */
+        void backboneFailed();
     }
 
     /** The stored event's id; {@code repeated} when an idempotency key matched an earlier publish. */

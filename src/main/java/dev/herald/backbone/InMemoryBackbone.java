@@ -100,6 +100,17 @@ public final class InMemoryBackbone implements Backbone {
     }
 
     @Override
+    public String node() {
+        return "single";
+    }
+
+    /** There is no other node. */
+    @Override
+    public boolean kick(String clientId) {
+        return false;
+    }
+
+    @Override
     public String name() {
         return "memory";
     }

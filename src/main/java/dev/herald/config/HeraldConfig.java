@@ -21,7 +21,8 @@ public record HeraldConfig(
         String jwtPublicKey,
         List<String> privateTopics,
         Limits limits,
-        List<String> corsOrigins) {
+        List<String> corsOrigins,
+        int maxLifetimeSeconds) {
 
     /** How much one client, and all of them, may take. */
     public record Limits(int connections, int connectionsPerAddress, int publishPerSecond, List<String> trustedProxies) {
@@ -46,6 +47,7 @@ public record HeraldConfig(
     public static final String PUBLISH_PER_SECOND = "herald.limits.publish-per-second";
     public static final String TRUSTED_PROXIES = "herald.trusted-proxies";
     public static final String CORS_ORIGINS = "herald.cors.origins";
+    public static final String MAX_LIFETIME = "herald.stream.max-lifetime";
     /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -81,7 +83,9 @@ public record HeraldConfig(
                         // per token subject, container user or address; a backend publishing faster batches
                         reader.integer(PUBLISH_PER_SECOND, 1000, 1, 10_000_000),
                         reader.list(TRUSTED_PROXIES)),
-                reader.list(CORS_ORIGINS));
+                reader.list(CORS_ORIGINS),
+                // long enough that reconnects are rare, short enough to rebalance nodes after a rolling restart
+                reader.seconds(MAX_LIFETIME, 3600, 10, 7 * 24 * 3600));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -104,6 +108,7 @@ public record HeraldConfig(
         map.put(PUBLISH_PER_SECOND, limits.publishPerSecond());
         map.put(TRUSTED_PROXIES, String.join(",", limits.trustedProxies()));
         map.put(CORS_ORIGINS, String.join(",", corsOrigins));
+        map.put(MAX_LIFETIME, maxLifetimeSeconds + "s");
         return map;
     }
 
@@ -146,6 +151,27 @@ public record HeraldConfig(
                 patterns.add(pattern);
             }
             return List.copyOf(patterns);
+        }
+
+        /** A duration: whole seconds, or a number with {@code s}, {@code m} or {@code h}. */
+        int seconds(String key, int defaultValue, int min, int max) {
+            String raw = lookup.apply(key);
+            if (raw == null || raw.isBlank()) {
+                return defaultValue;
+            }
+            java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("([0-9]{1,9})([smh]?)").matcher(raw.trim());
+            if (!matcher.matches()) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not a duration such as 3600, 90m or 1h");
+            }
+            long value = Long.parseLong(matcher.group(1)) * switch (matcher.group(2)) {
+                case "m" -> 60;
+                case "h" -> 3600;
+                default -> 1;
+            };
+            if (value < min || value > max) {
+                throw new InvalidConfigException(key, value + " s is outside " + min + ".." + max + " s");
+            }
+            return (int) value;
         }
 
         /** Comma-separated values, trimmed; none when unset or empty. */

@@ -1,5 +1,6 @@
 package dev.herald.stream;
 
+import dev.herald.metrics.HeraldMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,10 +28,17 @@ final class Delivery implements AutoCloseable {
     /** Marked by the current broadcast; guarded by the hub's lock, like every broadcast. */
     private List<Subscriber> marked = new ArrayList<>();
 
-    Delivery() {
+    private final HeraldMetrics metrics;
+
+    Delivery(HeraldMetrics metrics) {
+        this.metrics = metrics;
         this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 named("herald-delivery"));
         this.timer = Executors.newSingleThreadScheduledExecutor(named("herald-delivery-timer"));
+    }
+
+    HeraldMetrics metrics() {
+        return metrics;
     }
 
     /** Under the hub's lock: {@code subscriber} has events to write; see {@link #dispatch()}. */

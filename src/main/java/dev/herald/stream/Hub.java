@@ -10,6 +10,7 @@ import dev.herald.history.EventId;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
 import dev.herald.history.Topics;
+import dev.herald.metrics.HeraldMetrics;
 import dev.herald.publish.EventDraft;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.ws.rs.sse.OutboundSseEvent;
@@ -47,12 +48,15 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private static final int CLIENT_ID_LENGTH = 10;
     /** How long a subscriber waits for this node to receive an id another node already sent it. */
     private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
+    /** How long a shutdown waits for the streams' last retry: lines to be written; a stalled client is not waited for. */
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(3);
 
     private final HeraldConfig config;
     private final Clock clock;
     private final Backbone backbone;
     private final RandomGenerator random = new SecureRandom();
-    private final Delivery delivery = new Delivery();
+    private final HeraldMetrics metrics;
+    private final Delivery delivery;
     private final ScheduledExecutorService heartbeats;
 
     private final Object lock = new Object();
@@ -69,6 +73,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         this.config = config;
         this.clock = clock;
         this.backbone = backbone;
+        this.metrics = new HeraldMetrics(backbone.node());
+        this.delivery = new Delivery(metrics);
+        metrics.gauge("herald.connections", "streams open on this node", this::localClientCount);
         this.history = new History(backbone.ids(), config.historySize());
         this.heartbeats = Executors.newSingleThreadScheduledExecutor(Delivery.named("herald-heartbeat"));
         heartbeats.scheduleWithFixedDelay(() -> heartbeat(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
@@ -110,6 +117,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             Subscriber subscriber = new Subscriber(newClientId(), subscription.topics(), subscription.envelope(),
                     clock.instant(), out, end, format, delivery, config.subscriberQueueSize(), this::closed);
             subscriber.expiresAt(expiresAt);
+            // each stream ends within the last tenth of the lifetime, so a node's clients do not all return at once
+            subscriber.endsAt(clock.instant().plusMillis(
+                    (long) (config.maxLifetimeSeconds() * 1000L * (0.9 + 0.1 * random.nextDouble()))));
             Event join = presence("join", subscriber);
             synchronized (lock) {
                 if (closed) {
@@ -125,6 +135,14 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
                         : history.after(subscription.lastEventId(), subscription::wants);
+                metrics.connected();
+                if (subscription.lastEventId() != null) {
+                    if (replay.isReset()) {
+                        metrics.reset();
+                    } else {
+                        metrics.caughtUp();
+                    }
+                }
                 List<ClientInfo> present = new ArrayList<>();
                 if (subscription.presence()) {
                     subscribers.values().forEach(other -> present.add(info(other)));
@@ -154,7 +172,54 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 format = new EventFormat(sse);
             }
         }
-        return backbone.publish(draft, idempotencyKey);
+        Backbone.Published published = backbone.publish(draft, idempotencyKey);
+        if (!published.repeated()) {
+            metrics.published();
+        }
+        return published;
+    }
+
+    /** This deployment's metrics. */
+    public HeraldMetrics metrics() {
+        return metrics;
+    }
+
+    /** Where a kicked client was. */
+    public enum Kicked { LOCAL, OTHER_NODE, UNKNOWN }
+
+    /** Ends the stream of {@code clientId}, on whichever node holds it. */
+    public Kicked kick(String clientId) {
+        Subscriber local;
+        synchronized (lock) {
+            local = subscribers.get(clientId);
+        }
+        if (local != null) {
+            local.close(Subscriber.CloseReason.KICKED);
+            return Kicked.LOCAL;
+        }
+        return backbone.kick(clientId) ? Kicked.OTHER_NODE : Kicked.UNKNOWN;
+    }
+
+    @Override
+    public void kicked(String clientId) {
+        Subscriber local;
+        synchronized (lock) {
+            local = subscribers.get(clientId);
+        }
+        if (local != null) {
+            local.close(Subscriber.CloseReason.KICKED);
+        }
+    }
+
+    @Override
+    public void backboneFailed() {
+        metrics.backboneFailed();
+    }
+
+    private int localClientCount() {
+        synchronized (lock) {
+            return subscribers.size();
+        }
     }
 
     @Override
@@ -242,10 +307,29 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             closed = true;
             open = new ArrayList<>(subscribers.values());
         }
+        // a last retry: line for each stream, spread over a second per 500 streams (1 to 60 s), so that thousands of
+        // browsers do not all come back in the same second; then the streams end
+        long spreadMs = Math.max(1000, Math.min(60_000, open.size() * 2L));
+        open.forEach(subscriber -> subscriber.endWithRetry(config.retryMs() + (long) (random.nextDouble() * spreadMs)));
+        awaitEnded(open, SHUTDOWN_WAIT);
         open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.SHUTDOWN));
         heartbeats.shutdownNow();
         backbone.close();
         delivery.close();
+        metrics.close();
+    }
+
+    /** Waits, up to {@code wait}, until every stream in {@code streams} has ended. */
+    private static void awaitEnded(List<Subscriber> streams, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        while (System.nanoTime() < deadline && !streams.stream().allMatch(Subscriber::isClosed)) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Under the lock: refuses a stream beyond this node's limits. */
@@ -318,6 +402,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 announce(leave, subscriber, false);
             }
         }
+        metrics.disconnected(reason.name());
         Level level = reason == Subscriber.CloseReason.SLOW ? Level.WARNING : Level.FINE;
         LOG.log(level, () -> "client " + subscriber.clientId() + " disconnected: " + reason);
     }
@@ -349,6 +434,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             if (subscriber.expiresAt() != null && !now.isBefore(subscriber.expiresAt())) {
                 // the client reconnects after its retry delay, with a fresh token if it has one
                 subscriber.close(Subscriber.CloseReason.TOKEN_EXPIRED);
+            } else if (!now.isBefore(subscriber.endsAt())) {
+                // reconnecting through the load balancer spreads streams over the nodes again
+                subscriber.close(Subscriber.CloseReason.LIFETIME);
             } else {
                 subscriber.heartbeat(nowNanos, quietNanos);
             }

@@ -46,7 +46,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(5);
 
     /** Why a stream ended. */
-    enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND, TOKEN_EXPIRED }
+    enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND, TOKEN_EXPIRED, KICKED, LIFETIME }
 
     private final String clientId;
     private final List<String> topics;
@@ -83,6 +83,14 @@ final class Subscriber implements SseEventSink, WriteListener {
     /** When the token this stream was opened with expires; null when it has none. Set once, before it starts. */
     private volatile Instant expiresAt;
     private volatile String address;
+    /** When the stream ends to rebalance nodes: {@code herald.stream.max-lifetime}, less up to a tenth. */
+    private volatile Instant endsAt = Instant.MAX;
+    /** {@link System#nanoTime()} when the oldest event now queued was queued; read when it is written. */
+    private long oldestQueuedNanos;
+    /** Shutting down: end the stream once the queue is written. */
+    private boolean endWhenWritten;
+    /** The last write held a heartbeat: its failure is counted as one. */
+    private boolean heartbeatInFlight;
 
     Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, ServletOutputStream out,
             Runnable end, EventFormat format, Delivery delivery, int queueLimit,
@@ -121,6 +129,14 @@ final class Subscriber implements SseEventSink, WriteListener {
 
     Instant expiresAt() {
         return expiresAt;
+    }
+
+    Instant endsAt() {
+        return endsAt;
+    }
+
+    void endsAt(Instant endsAt) {
+        this.endsAt = endsAt;
     }
 
     /** The client address its limits counted; set once under the hub's lock before it is registered. */
@@ -178,6 +194,9 @@ final class Subscriber implements SseEventSink, WriteListener {
             }
             overflow = queue.size() >= queueLimit;
             if (!overflow) {
+                if (queue.isEmpty()) {
+                    oldestQueuedNanos = System.nanoTime();
+                }
                 queue.add(bytes);
                 lastQueuedNanos = System.nanoTime();
                 drain = claimDrain();
@@ -340,6 +359,9 @@ final class Subscriber implements SseEventSink, WriteListener {
                     out.write(batch.bytes(), 0, batch.length());
                     unflushed = true;
                     written += batch.length();
+                    if (batch.events() > 0) {
+                        delivery.metrics().delivered(batch.events(), batch.waitedNanos());
+                    }
                 } else if (unflushed) {
                     out.flush();
                     unflushed = false;
@@ -353,6 +375,13 @@ final class Subscriber implements SseEventSink, WriteListener {
             }
         } catch (IOException | IllegalStateException e) {
             LOG.log(Level.FINE, () -> "writing to " + clientId + " failed: " + e);
+            boolean heartbeat;
+            synchronized (lock) {
+                heartbeat = heartbeatInFlight;
+            }
+            if (heartbeat) {
+                delivery.metrics().heartbeatFailed();
+            }
             stopDraining();
             close(CloseReason.CLIENT_GONE, false);
             delivery.later(this::endRequest, CONTAINER_END_GRACE);
@@ -364,12 +393,20 @@ final class Subscriber implements SseEventSink, WriteListener {
         byte[] first;
         List<byte[]> more = null;
         int length;
+        int events = 0;
+        boolean heartbeat = false;
+        long waited;
         synchronized (lock) {
             first = closed ? null : nextItem();
             if (first == null) {
                 return Batch.EMPTY;
             }
             length = first.length;
+            if (first == HEARTBEAT) {
+                heartbeat = true;
+            } else {
+                events++;
+            }
             for (byte[] next = nextItem(); next != null; next = nextItem()) {
                 if (length + next.length > BYTES_PER_TURN) {
                     carry = next;
@@ -380,10 +417,17 @@ final class Subscriber implements SseEventSink, WriteListener {
                 }
                 more.add(next);
                 length += next.length;
+                if (next == HEARTBEAT) {
+                    heartbeat = true;
+                } else {
+                    events++;
+                }
             }
+            waited = System.nanoTime() - oldestQueuedNanos;
+            heartbeatInFlight = heartbeat;
         }
         if (more == null) {
-            return new Batch(first, length);
+            return new Batch(first, length, events, waited);
         }
         byte[] bytes = new byte[length];
         System.arraycopy(first, 0, bytes, 0, first.length);
@@ -392,7 +436,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             System.arraycopy(item, 0, bytes, at, item.length);
             at += item.length;
         }
-        return new Batch(bytes, length);
+        return new Batch(bytes, length, events, waited);
     }
 
     /** Under the lock: what comes next on the wire, or null. */
@@ -410,9 +454,9 @@ final class Subscriber implements SseEventSink, WriteListener {
         return queue.poll();
     }
 
-    /** Bytes to write: the first {@code length} of {@code bytes}. */
-    private record Batch(byte[] bytes, int length) {
-        static final Batch EMPTY = new Batch(new byte[0], 0);
+    /** Bytes to write: the first {@code length} of {@code bytes}, holding {@code events} events (not heartbeats). */
+    private record Batch(byte[] bytes, int length, int events, long waitedNanos) {
+        static final Batch EMPTY = new Batch(new byte[0], 0, 0, 0);
     }
 
     /** The output is full: stop until the container calls back, unless it already has. True when stopped. */
@@ -434,16 +478,41 @@ final class Subscriber implements SseEventSink, WriteListener {
     /** Nothing left to write: stop, unless more arrived meanwhile. True when stopped. */
     private boolean finishDrain() {
         boolean completeNow;
+        boolean endNow;
         synchronized (lock) {
             if (!closed && (carry != null || opening.hasNext() || !queue.isEmpty())) {
                 return false;
             }
             completeNow = releaseDrain(false);
+            endNow = endWhenWritten && !closed;
         }
         if (completeNow) {
             endRequest();
         }
+        if (endNow) {
+            close(CloseReason.SHUTDOWN);
+        }
         return true;
+    }
+
+    /**
+     * Ends the stream once what is queued is written, after a last {@code retry:} line that tells the browser how
+     * long to wait before it reconnects: Herald is shutting down, and a spread of delays keeps its clients from
+     * all coming back in the same second.
+     */
+    void endWithRetry(long retryMs) {
+        boolean drain;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            queue.add(("retry: " + retryMs + "\n\n").getBytes(StandardCharsets.US_ASCII));
+            endWhenWritten = true;
+            drain = claimDrain();
+        }
+        if (drain) {
+            delivery.drainSoon(this);
+        }
     }
 
     /** This drain stops early (a failed write, no threads left); whoever closes the stream completes it. */

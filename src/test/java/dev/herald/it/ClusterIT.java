@@ -170,6 +170,27 @@ class ClusterIT {
 
     @Test
     @Order(4)
+    void anAdminOnOneNodeEndsAStreamOnTheOther() throws Exception {
+        String admin = Tokens.signed(Tokens.SECRET, List.of("$admin"), List.of(), "ops",
+                java.time.Instant.now().plusSeconds(600), null);
+        try (SseStream onB = b.stream("topic=kick")) {
+            String clientId = clientId(onB.next());
+            onB.ready();
+            // A learns of B's clients through Redis, once a second
+            awaitTrue(() -> get(a, "api/clients").body().contains(clientId), "B's client not listed on A");
+
+            java.net.http.HttpResponse<String> kicked = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(new URL(node("it.node-a.http.port"), "api/clients/" + clientId)
+                            .toURI()).header("Authorization", "Bearer " + admin).DELETE().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(202, kicked.statusCode(), kicked.body());
+            onB.awaitEnd();
+        }
+    }
+
+    @Test
+    @Order(5)
     void aPublishRetriedOnTheOtherNodeWithItsIdempotencyKeyIsStoredOnce() throws Exception {
         String event = "{\"topic\":\"once\",\"data\":{\"order\":7}}";
         try (SseStream onA = a.stream("topic=once")) {
@@ -189,7 +210,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void duringARedisOutagePublishesFailAndEverythingAcceptedReachesEverySubscriberOnce() throws Exception {
         try (SseStream onA = a.stream("topic=outage"); SseStream onB = b.stream("topic=outage")) {
             onA.ready();
@@ -233,7 +254,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void afterBothNodesRestartAClientStillCatchesUp() throws Exception {
         String resumeFrom;
         try (SseStream onA = a.stream("topic=restart")) {
@@ -261,7 +282,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void stopTheCluster() throws Exception {
         stopNodes();
         REDIS.stop();

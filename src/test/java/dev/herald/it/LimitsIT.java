@@ -147,4 +147,17 @@ class LimitsIT {
         assertTrue(foreign.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
         assertEquals(200, same.statusCode(), same.body());
     }
+
+    @Test
+    void aStreamEndsAtItsMaximumLifetime() throws Exception {
+        long opened = System.nanoTime();
+        try (SseStream stream = streamFrom("203.0.113.20")) {
+            stream.ready();
+
+            stream.awaitEnd(20);
+        }
+        // herald.stream.max-lifetime=10s, less up to a tenth for jitter, checked every second
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened);
+        assertTrue(seconds >= 8, "ended after " + seconds + " s");
+    }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class HubTest {
 
     private static final HeraldConfig CONFIG = new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
-            new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of());
+            new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600);
 
     private final JerseyEvents sse = new JerseyEvents();
     private final Hub hub = new Hub(CONFIG, Clock.systemUTC(), new InMemoryBackbone(CONFIG.historySize()));

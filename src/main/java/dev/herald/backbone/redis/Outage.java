@@ -11,6 +11,7 @@ final class Outage {
 
     private final String where;
     private final AtomicBoolean down = new AtomicBoolean();
+    private volatile Runnable onFailure = () -> { };
 
     Outage(String where) {
         this.where = where;
@@ -20,7 +21,13 @@ final class Outage {
         return down.get();
     }
 
+    /** Called at every failure, not only the first of an outage: for the error count. */
+    void onFailure(Runnable onFailure) {
+        this.onFailure = onFailure;
+    }
+
     void failed(Exception cause) {
+        onFailure.run();
         if (down.compareAndSet(false, true)) {
             LOG.log(Level.WARNING, "Redis at " + where + " is unreachable (" + cause
                     + "): publishing answers 503 and open streams wait, until it is back");

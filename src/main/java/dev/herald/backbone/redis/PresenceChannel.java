@@ -16,7 +16,8 @@ import redis.clients.jedis.util.Pool;
 
 /**
  * Joins and leaves between nodes, over Redis PUBLISH/SUBSCRIBE: they are news, not history, so they are not
- * stored, and a node that is down misses them (its clients' list comes from the registry when it is back).
+ * stored, and a node that is down misses them (its clients' list comes from the registry when it is back). The
+ * admin channel carries requests to end a client's stream on whichever node holds it.
  */
 final class PresenceChannel implements Runnable {
 
@@ -24,14 +25,16 @@ final class PresenceChannel implements Runnable {
 
     private final Pool<Jedis> pool;
     private final String channel;
+    private final String adminChannel;
     private final String node;
     private final Backbone.Listener listener;
     private volatile boolean running = true;
     private final Subscription subscription = new Subscription();
 
-    PresenceChannel(Pool<Jedis> pool, String channel, String node, Backbone.Listener listener) {
+    PresenceChannel(Pool<Jedis> pool, String channel, String adminChannel, String node, Backbone.Listener listener) {
         this.pool = pool;
         this.channel = channel;
+        this.adminChannel = adminChannel;
         this.node = node;
         this.listener = listener;
     }
@@ -62,7 +65,7 @@ final class PresenceChannel implements Runnable {
         while (running) {
             try (Jedis jedis = pool.getResource()) {
                 delay = 100;
-                jedis.subscribe(subscription, channel);
+                jedis.subscribe(subscription, channel, adminChannel);
             } catch (JedisException e) {
                 if (!running) {
                     return;
@@ -80,9 +83,15 @@ final class PresenceChannel implements Runnable {
     private final class Subscription extends JedisPubSub {
 
         @Override
-        public void onMessage(String channel, String text) {
+        public void onMessage(String from, String text) {
             try {
                 JsonNode message = Json.tree(text);
+                if (from.equals(adminChannel)) {
+                    if (message.path("kick").isTextual()) {
+                        listener.kicked(message.path("kick").asText());
+                    }
+                    return;
+                }
                 if (node.equals(message.path("node").asText()) || !message.path("data").isObject()) {
                     return;
                 }

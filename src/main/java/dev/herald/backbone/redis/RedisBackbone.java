@@ -48,6 +48,7 @@ public final class RedisBackbone implements Backbone {
     static final String NODES = "herald:nodes";
     static final String CLIENTS = "herald:clients:";
     static final String PRESENCE = "herald:presence";
+    static final String ADMIN = "herald:admin";
 
     /**
      * Publish with an idempotency key, atomically: the earlier id when the key is known, else XADD and remember
@@ -96,7 +97,8 @@ public final class RedisBackbone implements Backbone {
     @Override
     public synchronized void start(Listener listener) {
         reader = new StreamReader(pool, STREAM, historySize, listener, outage);
-        presence = new PresenceChannel(pool, PRESENCE, node, listener);
+        outage.onFailure(listener::backboneFailed);
+        presence = new PresenceChannel(pool, PRESENCE, ADMIN, node, listener);
         threads.add(start("herald-redis-reader", reader));
         threads.add(start("herald-redis-presence", presence));
         threads.add(start("herald-redis-registry", registry));
@@ -211,6 +213,27 @@ public final class RedisBackbone implements Backbone {
     @Override
     public String name() {
         return "redis";
+    }
+
+    @Override
+    public String node() {
+        return node;
+    }
+
+    @Override
+    public boolean kick(String clientId) {
+        try (Jedis jedis = pool.getResource()) {
+            for (String other : otherNodes(jedis)) {
+                if (jedis.hexists(CLIENTS + other, clientId)) {
+                    jedis.publish(ADMIN, Json.write(Map.of("kick", clientId)));
+                    return true;
+                }
+            }
+            return false;
+        } catch (JedisException e) {
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: cannot reach the node of " + clientId, e);
+        }
     }
 
     @Override

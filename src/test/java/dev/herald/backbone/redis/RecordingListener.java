@@ -36,6 +36,17 @@ final class RecordingListener implements Backbone.Listener {
         lost.add(floor);
     }
 
+    final BlockingQueue<String> kicked = new LinkedBlockingQueue<>();
+
+    @Override
+    public void kicked(String clientId) {
+        kicked.add(clientId);
+    }
+
+    @Override
+    public void backboneFailed() {
+    }
+
     @Override
     public void presence(Event event) {
         presence.add(event);

@@ -1,0 +1,26 @@
+package dev.herald.ops;
+
+import dev.herald.app.HeraldLifecycle;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+
+/** {@code GET /api/metrics}: this node's metrics in the Prometheus text format; access as for the client list. */
+@Path("metrics")
+public class MetricsResource {
+
+    /** What Prometheus asks for and understands: the text exposition format 0.0.4. */
+    static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    @Context
+    private ServletContext context;
+
+    @GET
+    public Response scrape(@Context HttpServletRequest request) {
+        HeraldLifecycle.access(context).checkPresence(request);
+        return Response.ok(HeraldLifecycle.hub(context).metrics().scrape(), CONTENT_TYPE).build();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.herald.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jboss.arquillian.container.test.api.Deployer;
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
+import org.jboss.shrinkwrap.api.ShrinkWrap;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Undeploying Herald with 200 streams open ends every stream cleanly, each with a last {@code retry:}, and leaves
+ * Tomcat's log free of SEVERE lines, stack traces and leak warnings (threads, ThreadLocals, JDBC, timers).
+ */
+@ExtendWith(ArquillianExtension.class)
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class UndeployTomcatIT {
+
+    private static final String DRAINED = "drained";
+    private static final int STREAMS = 200;
+
+    @ArquillianResource
+    private Deployer deployer;
+
+    @ArquillianResource
+    private URL herald;
+
+    @Deployment(name = "herald", testable = false, order = 1)
+    static WebArchive herald() {
+        return BuiltWar.load();
+    }
+
+    @Deployment(name = DRAINED, testable = false, managed = false, order = 2)
+    static WebArchive drained() {
+        return ShrinkWrap.create(WebArchive.class, DRAINED + ".war").merge(BuiltWar.load());
+    }
+
+    @Test
+    void undeployingEndsEveryStreamWithoutSevereLinesOrLeaks() throws Exception {
+        deployer.deploy(DRAINED);
+        ExecutorService readers = Executors.newCachedThreadPool();
+        List<SseStream> streams = new ArrayList<>();
+        Path log = todaysLog();
+        long logBefore;
+        try {
+            Api api = new Api(new URL(herald, "/" + DRAINED + "/"), readers);
+            for (int i = 0; i < STREAMS; i++) {
+                SseStream stream = api.stream("topic=drain");
+                streams.add(stream);
+            }
+            for (SseStream stream : streams) {
+                assertEquals("ready", stream.ready().type());
+            }
+            logBefore = Files.size(log);
+
+            deployer.undeploy(DRAINED);
+
+            for (SseStream stream : streams) {
+                stream.awaitEnd(30);
+                assertTrue(stream.raw().matches("(?s).*\nretry: [0-9]+\n\n$"), "no last retry: line: "
+                        + stream.raw().substring(Math.max(0, stream.raw().length() - 80)));
+            }
+        } finally {
+            for (SseStream stream : streams) {
+                stream.close();
+            }
+            readers.shutdownNow();
+        }
+        String written = readFrom(log, logBefore);
+        for (String bad : List.of("SEVERE", "Exception", "memory leak", "appears to have started a thread",
+                "failed to stop it", "ThreadLocal")) {
+            assertTrue(!written.contains(bad), "the log has '" + bad + "' after the undeploy:\n" + written);
+        }
+        assertTrue(written.contains("Herald stopped"), written);
+    }
+
+    private static Path todaysLog() throws IOException {
+        Path logs = Path.of(System.getProperty("it.catalina.home"), "logs");
+        try (Stream<Path> files = Files.list(logs)) {
+            return files.filter(f -> f.getFileName().toString().startsWith("catalina."))
+                    .max((a, b) -> Long.compare(a.toFile().lastModified(), b.toFile().lastModified())).orElseThrow();
+        }
+    }
+
+    /** What was appended after {@code offset}, once the log has been quiet for a moment. */
+    private static String readFrom(Path log, long offset) throws Exception {
+        long size = -1;
+        for (int i = 0; i < 50 && size != Files.size(log); i++) {
+            size = Files.size(log);
+            Thread.sleep(200);
+        }
+        byte[] all = Files.readAllBytes(log);
+        return new String(all, (int) Math.min(offset, all.length), (int) Math.max(0, all.length - offset),
+                StandardCharsets.UTF_8);
+    }
+}
