@@ -8,9 +8,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The threads that write to subscribers. Writes never block, so there is one thread per core. A broadcast marks
@@ -22,6 +20,8 @@ final class Delivery implements AutoCloseable {
     /** Subscribers drained by one task; small enough that the cores share a broadcast evenly. */
     private static final int SUBSCRIBERS_PER_TASK = 64;
 
+    private final OwnedThreads deliveryThreads = new OwnedThreads("herald-delivery");
+    private final OwnedThreads timerThreads = new OwnedThreads("herald-delivery-timer");
     private final ExecutorService executor;
     /** Runs what must wait a little: the end of a stream whose write failed, see {@link Subscriber}. */
     private final ScheduledExecutorService timer;
@@ -33,8 +33,8 @@ final class Delivery implements AutoCloseable {
     Delivery(HeraldMetrics metrics) {
         this.metrics = metrics;
         this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                named("herald-delivery"));
-        this.timer = Executors.newSingleThreadScheduledExecutor(named("herald-delivery-timer"));
+                deliveryThreads);
+        this.timer = Executors.newSingleThreadScheduledExecutor(timerThreads);
     }
 
     HeraldMetrics metrics() {
@@ -93,14 +93,7 @@ final class Delivery implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-    }
-
-    static ThreadFactory named(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+        deliveryThreads.join(Duration.ofSeconds(5));
+        timerThreads.join(Duration.ofSeconds(1));
     }
 }

@@ -57,6 +57,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private final RandomGenerator random = new SecureRandom();
     private final HeraldMetrics metrics;
     private final Delivery delivery;
+    private final OwnedThreads heartbeatThreads = new OwnedThreads("herald-heartbeat");
     private final ScheduledExecutorService heartbeats;
 
     private final Object lock = new Object();
@@ -77,7 +78,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         this.delivery = new Delivery(metrics);
         metrics.gauge("herald.connections", "streams open on this node", this::localClientCount);
         this.history = new History(backbone.ids(), config.historySize());
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(Delivery.named("herald-heartbeat"));
+        this.heartbeats = Executors.newSingleThreadScheduledExecutor(heartbeatThreads);
         heartbeats.scheduleWithFixedDelay(() -> heartbeat(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
         backbone.start(this);
     }
@@ -316,6 +317,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         heartbeats.shutdownNow();
         backbone.close();
         delivery.close();
+        heartbeatThreads.join(Duration.ofSeconds(2));
         metrics.close();
     }
 

@@ -255,6 +255,49 @@ class ClusterIT {
 
     @Test
     @Order(7)
+    void aRedeployUnderLoadLosesNothingAClientCanCatchUpOn() throws Exception {
+        List<String> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ExecutorService publisher = Executors.newSingleThreadExecutor();
+        List<String> received = new ArrayList<>();
+        try (SseStream before = b.stream("topic=redeploy")) {
+            before.ready();
+            publisher.submit(() -> {
+                // bounded: at most 2,000 events, one every 10 ms, until told to stop
+                for (int i = 0; i < 2000 && publishing.get(); i++) {
+                    accepted.add(a.publish("redeploy", String.valueOf(i)));
+                    Thread.sleep(10);
+                }
+                return null;
+            });
+            awaitTrue(() -> accepted.size() >= 20, "publishing did not start");
+
+            deployer.undeploy(NODE_B);
+            deployer.deploy(NODE_B);
+
+            for (SseEvent event : before.untilEnd()) {
+                if (event.id() != null && event.data() != null && !event.type().equals("ready")) {
+                    received.add(event.id());
+                }
+            }
+        }
+        awaitTrue(() -> accepted.size() >= 20 + received.size(), "publishing stopped");
+        publishing.set(false);
+        publisher.shutdown();
+        assertTrue(publisher.awaitTermination(30, TimeUnit.SECONDS));
+        String last = accepted.get(accepted.size() - 1);
+        try (SseStream after = b.stream("topic=redeploy", Map.of("Last-Event-ID", received.get(received.size() - 1)))) {
+            for (SseEvent event : after.until(e -> last.equals(e.id()))) {
+                if (event.id() != null && !event.type().equals("ready")) {
+                    received.add(event.id());
+                }
+            }
+        }
+        assertEquals(accepted, received);
+    }
+
+    @Test
+    @Order(8)
     void afterBothNodesRestartAClientStillCatchesUp() throws Exception {
         String resumeFrom;
         try (SseStream onA = a.stream("topic=restart")) {
@@ -282,7 +325,7 @@ class ClusterIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void stopTheCluster() throws Exception {
         stopNodes();
         REDIS.stop();

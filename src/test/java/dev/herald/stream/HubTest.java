@@ -271,8 +271,12 @@ class HubTest {
     void closingEndsEveryStreamAndRefusesNewOnes() throws InterruptedException {
         RecordingOutput sink = subscribe(List.of(), false, null);
 
+        sink.until(e -> named(e, "ready"));
         hub.close();
 
+        // a last retry: with a delay spread from herald.retry.ms, then the end
+        RecordingOutput.Written last = sink.next();
+        assertTrue(last.retry() != null && last.retry() >= CONFIG.retryMs() && last.name() == null, last.toString());
         assertTrue(sink.awaitEnded());
         assertEquals(false, hub.isReady());
         assertThrows(HubClosedException.class, () -> publish(null, "1"));
