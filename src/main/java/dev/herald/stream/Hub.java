@@ -190,26 +190,29 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
 
     /** Ends the stream of {@code clientId}, on whichever node holds it. */
     public Kicked kick(String clientId) {
-        Subscriber local;
-        synchronized (lock) {
-            local = subscribers.get(clientId);
-        }
-        if (local != null) {
-            local.close(Subscriber.CloseReason.KICKED);
+        if (endLocal(clientId)) {
             return Kicked.LOCAL;
         }
         return backbone.kick(clientId) ? Kicked.OTHER_NODE : Kicked.UNKNOWN;
     }
 
+    /** Another node passes on a kick: this node ends the stream if it holds it. */
     @Override
     public void kicked(String clientId) {
+        endLocal(clientId);
+    }
+
+    /** Ends this node's stream of {@code clientId}; false when it has none. */
+    private boolean endLocal(String clientId) {
         Subscriber local;
         synchronized (lock) {
             local = subscribers.get(clientId);
         }
-        if (local != null) {
-            local.close(Subscriber.CloseReason.KICKED);
+        if (local == null) {
+            return false;
         }
+        local.close(Subscriber.CloseReason.KICKED);
+        return true;
     }
 
     @Override
