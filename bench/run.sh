@@ -5,6 +5,7 @@
 #   bash bench/run.sh                 # every scenario, every target (about 25 minutes here)
 #   bash bench/run.sh idle fanout     # some scenarios
 #   TARGETS="herald nchan" bash bench/run.sh steady
+#   HERALD_GC=-XX:+UseParallelGC TARGETS=herald bash bench/run.sh steady   # Herald on another collector
 #
 # Results: one JSON file per (scenario, target) in bench/results/, then the charts in docs/images/.
 # Prerequisites: bash bench/peers/install.sh (nginx with Nchan, Node packages, matplotlib).
@@ -46,7 +47,7 @@ start_herald() { # extra maven arguments
         log "127.0.0.1:$HERALD_PORT is busy: stop what runs there first"; exit 1
     fi
     log "starting Herald: mvn -Prun $*"
-    setsid mvn -o -Prun -Dherald.run.jvmargs="-Xms256m -Xmx2g -XX:NativeMemoryTracking=summary" "$@" \
+    setsid mvn -o -Prun -Dherald.run.jvmargs="-Xms256m -Xmx2g ${HERALD_GC:-} -XX:NativeMemoryTracking=summary" "$@" \
         > "$ROOT/bench/run/herald.log" 2>&1 < /dev/null &
     SERVER_PGID=$!
     wait_for "http://127.0.0.1:$HERALD_PORT/herald/api/health/ready" 180
