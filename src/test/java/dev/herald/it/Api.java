@@ -70,6 +70,15 @@ final class Api {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** DELETEs {@code path}, with {@code token} as a bearer unless it is null. */
+    HttpResponse<String> delete(String path, String token) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).DELETE();
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** Publishes {@code json} with an {@code Idempotency-Key}; the response as it came. */
     HttpResponse<String> publishOnce(String json, String idempotencyKey) throws IOException, InterruptedException {
         return post("api/events", "application/json", json.getBytes(java.nio.charset.StandardCharsets.UTF_8),

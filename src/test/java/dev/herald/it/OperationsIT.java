@@ -76,11 +76,11 @@ class OperationsIT extends DeployedWar {
             String clientId = welcome.group(1);
             other.ready();
 
-            assertEquals(401, delete(clientId, null).statusCode());
-            assertEquals(403, delete(clientId, notAdmin).statusCode());
-            assertEquals(400, delete("not-an-id", admin).statusCode());
-            assertEquals(404, delete("AAAAAAAAAA", admin).statusCode());
-            assertEquals(204, delete(clientId, admin).statusCode());
+            assertEquals(401, api.delete("api/clients/" + clientId, null).statusCode());
+            assertEquals(403, api.delete("api/clients/" + clientId, notAdmin).statusCode());
+            assertEquals(400, api.delete("api/clients/not-an-id", admin).statusCode());
+            assertEquals(404, api.delete("api/clients/AAAAAAAAAA", admin).statusCode());
+            assertEquals(204, api.delete("api/clients/" + clientId, admin).statusCode());
 
             kicked.awaitEnd();
             String id = api.publish("kick", "\"still here\"");
@@ -88,14 +88,5 @@ class OperationsIT extends DeployedWar {
         }
         Map<String, Double> after = scrape();
         assertTrue(value(after, "herald_disconnects_total{reason=\"kicked\"}") >= 1);
-    }
-
-    private HttpResponse<String> delete(String clientId, String token) throws Exception {
-        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(api.uri("api/clients/" + clientId))
-                .timeout(java.time.Duration.ofSeconds(10)).DELETE();
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        return java.net.http.HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }
