@@ -5,6 +5,7 @@
 #   bash bench/run.sh                 # every scenario, every target (about 25 minutes here)
 #   bash bench/run.sh idle fanout     # some scenarios
 #   TARGETS="herald nchan" bash bench/run.sh steady
+#   TARGETS="floor" bash bench/run.sh steady    # the servlet floor (bench/floor) in Herald's Tomcat
 #   HERALD_GC=-XX:+UseParallelGC TARGETS=herald bash bench/run.sh steady   # Herald on another collector
 #
 # Results: one JSON file per (scenario, target) in bench/results/, then the charts in docs/images/.
@@ -27,6 +28,17 @@ log() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 build() {
     log "building the WAR and the load tool"
     mvn -q -DskipTests package test-compile
+    build_floor
+}
+
+# The servlet floor (bench/floor): a bare fan-out servlet, deployed next to Herald in the same Tomcat, so that
+# Herald's cost can be told from the container's. Not part of Herald; target "floor".
+build_floor() {
+    local api
+    api=$(ls ~/.m2/repository/jakarta/servlet/jakarta.servlet-api/6.*/jakarta.servlet-api-6.*.jar | tail -1)
+    rm -rf "$ROOT/bench/run/floor" && mkdir -p "$ROOT/bench/run/floor/WEB-INF/classes"
+    javac --release 17 -cp "$api" -d "$ROOT/bench/run/floor/WEB-INF/classes" "$ROOT/bench/floor/FloorServlet.java"
+    (cd "$ROOT/bench/run/floor" && jar cf ../floor.war .)
 }
 
 # --- servers -------------------------------------------------------------------------------------------------
@@ -55,6 +67,17 @@ start_herald() { # extra maven arguments
     SERVER_KIND=herald
 }
 
+start_floor() { # Herald's Tomcat, with the floor's WAR dropped into its webapps
+    start_herald
+    cp "$ROOT/bench/run/floor.war" "$ROOT/target/cargo-tomcat/webapps/floor.war"
+    local deadline=$((SECONDS + 60))
+    until curl -sf -o /dev/null -m 2 -d '{}' "http://127.0.0.1:$HERALD_PORT/floor/pub/warm"; do
+        ((SECONDS < deadline)) || { log "the floor did not deploy"; exit 1; }
+        sleep 1
+    done
+    SERVER_KIND=floor
+}
+
 start_express() {
     bash bench/peers/start-express.sh "$EXPRESS_PORT" > "$ROOT/bench/run/express.pids"
     SERVER_PID=$(awk '/^measure/ {print $2}' "$ROOT/bench/run/express.pids")
@@ -69,7 +92,7 @@ start_nchan() { # extra: "small-send-buffer"
 
 stop_server() {
     case "$SERVER_KIND" in
-        herald) kill -- "-$SERVER_PGID" 2>/dev/null || true
+        herald|floor) kill -- "-$SERVER_PGID" 2>/dev/null || true
                 while pgrep -f -- "-Dcatalina.base=$ROOT/target/cargo-tomcat" > /dev/null; do sleep 1; done ;;
         express) bash bench/peers/stop-express.sh ;;
         nchan) bash bench/peers/stop-nchan.sh ;;
@@ -82,6 +105,7 @@ start() { # target, extra
     local target=$1; shift
     case "$target" in
         herald) start_herald "$@" ;;
+        floor) start_floor ;;
         express) start_express ;;
         nchan) start_nchan "$@" ;;
     esac
@@ -94,6 +118,7 @@ start() { # target, extra
 base_of() {
     case "$1" in
         herald) echo "http://127.0.0.1:$HERALD_PORT" ;;
+        floor) echo "http://127.0.0.1:$HERALD_PORT/floor" ;;
         express) echo "http://127.0.0.1:$EXPRESS_PORT" ;;
         nchan) echo "http://127.0.0.1:$NCHAN_PORT" ;;
     esac
@@ -102,7 +127,7 @@ base_of() {
 load() { # label, target, load tool options...
     local label=$1 target=$2; shift 2
     local jvm=()
-    [[ $target == herald ]] && jvm=(--jvm)
+    [[ $target == herald || $target == floor ]] && jvm=(--jvm)
     log "$label against $target"
     java -Xmx"$LOAD_HEAP" -cp target/test-classes dev.herald.bench.LoadTool \
         --label "$label" --target "$target" --base "$(base_of "$target")" --server-pid "$SERVER_PID" "${jvm[@]}" \

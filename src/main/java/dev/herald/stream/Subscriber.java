@@ -35,6 +35,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final CompletionStage<?> CLOSED =
             CompletableFuture.failedStage(new IllegalStateException("stream closed"));
     private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final Iterator<OutboundSseEvent> NO_OPENING = Collections.emptyIterator();
     /** Bytes written per turn on the executor before other clients get theirs. */
     private static final int BYTES_PER_TURN = 64 * 1024;
     /** Non-blocking writes never wait for the client; this only bounds the unexpected. */
@@ -61,11 +62,13 @@ final class Subscriber implements SseEventSink, WriteListener {
 
     private final Object lock = new Object();
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
-    private Iterator<OutboundSseEvent> opening = Collections.emptyIterator();
+    private Iterator<OutboundSseEvent> opening = NO_OPENING;
     /** Taken for a write it did not fit in; it goes first next time. */
     private byte[] carry;
     /** The output is ours to write: set by {@link #start()} once the runtime has finished with the request. */
     private boolean started;
+    /** Threads in {@link #closeByContainer()} waiting for a drain to stop: only then does a drain notify. */
+    private int waitingForDrain;
     /** A thread is draining; only that thread writes. */
     private boolean draining;
     /** The output said it is not ready; the container calls {@link #onWritePossible()} when it is. */
@@ -283,7 +286,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             closed = true;
             queue.clear();
             carry = null;
-            opening = Collections.emptyIterator();
+            opening = NO_OPENING;
             endNow = endRequest && !draining;
         }
         if (endNow) {
@@ -304,13 +307,15 @@ final class Subscriber implements SseEventSink, WriteListener {
         long deadline = System.nanoTime() + CONTAINER_CLOSE_WAIT.toNanos();
         synchronized (lock) {
             long left;
-            while (draining && drainer != Thread.currentThread() && (left = deadline - System.nanoTime()) > 0) {
-                try {
+            waitingForDrain++;
+            try {
+                while (draining && drainer != Thread.currentThread() && (left = deadline - System.nanoTime()) > 0) {
                     lock.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                waitingForDrain--;
             }
         }
     }
@@ -446,11 +451,13 @@ final class Subscriber implements SseEventSink, WriteListener {
             carry = null;
             return next;
         }
-        if (opening.hasNext()) {
-            return EncodedEvent.bytesOf(opening.next());
+        if (opening != NO_OPENING) {
+            if (opening.hasNext()) {
+                return EncodedEvent.bytesOf(opening.next());
+            }
+            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
+            opening = NO_OPENING;
         }
-        // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
-        opening = Collections.emptyIterator();
         return queue.poll();
     }
 
@@ -532,7 +539,9 @@ final class Subscriber implements SseEventSink, WriteListener {
         awaitingWritable = untilWritable && !closed;
         draining = false;
         drainer = null;
-        lock.notifyAll();
+        if (waitingForDrain > 0) {
+            lock.notifyAll();
+        }
         return closed;
     }
 

@@ -67,6 +67,27 @@ public enum Target {
         private String channel(LoadOptions options) {
             return options.topic() == null ? "bench" : options.topic();
         }
+    },
+
+    /**
+     * The servlet floor ({@code bench/floor}): the least fan-out the servlet API allows, in Herald's Tomcat, with
+     * Nchan's paths and body under its own context.
+     */
+    FLOOR {
+        @Override
+        String streamPath(LoadOptions options) {
+            return NCHAN.streamPath(options);
+        }
+
+        @Override
+        String publishPath(LoadOptions options) {
+            return NCHAN.publishPath(options);
+        }
+
+        @Override
+        String publishBody(String payload, LoadOptions options) {
+            return payload;
+        }
     };
 
     /** Path of the stream, after the base URI's own path. */
@@ -94,6 +115,6 @@ public enum Target {
                 return target;
             }
         }
-        throw new IllegalArgumentException("--target must be herald, express or nchan, not " + id);
+        throw new IllegalArgumentException("--target must be herald, express, nchan or floor, not " + id);
     }
 }
