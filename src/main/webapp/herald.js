@@ -26,8 +26,7 @@
       this.data = [];
       this.dataChars = 0;
       this.type = '';
-      this.lastEventId = '';
-      this.idBuffer = '';
+      this.lastEventId = ''; // kept across events, as the standard's last event ID buffer
     }
 
     feed(text) {
@@ -60,12 +59,11 @@
       if (value[0] === ' ') { value = value.slice(1); }
       if (field === 'data') { this.data.push(value); this.dataChars += value.length + 1; }
       else if (field === 'event') { this.type = value; }
-      else if (field === 'id') { if (!value.includes('\0')) { this.idBuffer = value; } }
+      else if (field === 'id') { if (!value.includes('\0')) { this.lastEventId = value; } }
       else if (field === 'retry') { if (/^[0-9]+$/.test(value)) { this.onRetry(parseInt(value, 10)); } }
     }
 
     dispatch() {
-      this.lastEventId = this.idBuffer;
       const event = { type: this.type || 'message', data: this.data.join('\n'), id: this.lastEventId };
       const hasData = this.data.length > 0;
       this.data = [];

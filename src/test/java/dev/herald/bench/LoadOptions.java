@@ -28,12 +28,12 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
 
     public static final String USAGE = """
             usage: java -cp target/test-classes dev.herald.bench.LoadTool [options]
-              --target herald|express|nchan   server kind (herald)
+              --target KIND                   herald, express, nchan or floor (bench/floor) (herald)
               --base URL                      server root, http://127.0.0.1:PORT only (http://127.0.0.1:8080)
               --publish-base URL              publish to this server instead (another node of a cluster) (--base)
               --token JWT                     herald: publish with Authorization: Bearer JWT (none: herald.open)
               --context PATH                  herald: the WAR's context path (/herald)
-              --topic NAME                    herald: subscribe and publish with this topic; nchan: channel (bench)
+              --topic NAME                    herald: subscribe and publish with this topic; nchan, floor: channel (bench)
               --label TEXT                    names the run in the report (run)
               --subscribers N                 subscribers to connect (100)
               --events M                      bench events to publish (100)
@@ -73,9 +73,9 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         require(context != null && (context.isEmpty() || context.startsWith("/") && !context.endsWith("/")),
                 "--context must be empty or start with / and not end with /");
         if (topic != null) {
-            require(target != Target.EXPRESS, "--topic is for herald and nchan only");
-            require((target == Target.NCHAN ? CHANNEL : TOPIC).matcher(topic).matches(),
-                    "--topic has characters outside " + (target == Target.NCHAN ? CHANNEL : TOPIC).pattern());
+            require(target != Target.EXPRESS, "--topic is for herald, nchan and floor only");
+            Pattern rule = target == Target.HERALD ? TOPIC : CHANNEL; // nchan and floor take it as a path segment
+            require(rule.matcher(topic).matches(), "--topic has characters outside " + rule.pattern());
         }
         range("--subscribers", subscribers, 1, 1_000_000);
         range("--events", events, 0, 100_000_000);

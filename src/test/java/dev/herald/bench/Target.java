@@ -86,7 +86,7 @@ public enum Target {
 
         @Override
         String publishBody(String payload, LoadOptions options) {
-            return payload;
+            return NCHAN.publishBody(payload, options);
         }
     };
 
