@@ -1,7 +1,8 @@
 package dev.herald.auth;
 
-import dev.herald.app.HeraldLifecycle;
-import dev.herald.app.Json;
+import dev.herald.config.HeraldConfig;
+import dev.herald.web.Components;
+import dev.herald.web.ErrorBody;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.annotation.WebFilter;
@@ -10,8 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 
 /**
  * Cross-origin requests to the API: allowed from the page's own origin and from {@code herald.cors.origins}, with
@@ -24,18 +24,30 @@ public class CorsFilter extends HttpFilter {
 
     private static final long serialVersionUID = 1L;
 
+    /** {@code herald.cors.origins}, read once when the container starts the filter, after Herald's start. */
+    private transient List<String> origins = List.of();
+
+    @Override
+    public void init() {
+        origins = Components.get(getServletContext(), HeraldConfig.class).corsOrigins();
+    }
+
+    /** Whether {@code herald.cors.origins} lists this origin ({@code *} lists every one). */
+    boolean allows(String origin) {
+        return origins.contains("*") || origins.stream().anyMatch(origin::equalsIgnoreCase);
+    }
+
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         String origin = request.getHeader("Origin");
-        Access access = HeraldLifecycle.access(getServletContext());
-        if (origin == null || access == null) {
+        if (origin == null) {
             chain.doFilter(request, response);
             return;
         }
         boolean sameOrigin = origin.equalsIgnoreCase(request.getScheme() + "://" + request.getHeader("Host"));
-        if (!sameOrigin && !access.corsAllows(origin)) {
-            refuse(response, origin);
+        if (!sameOrigin && !allows(origin)) {
+            refuse(response);
             return;
         }
         response.setHeader("Access-Control-Allow-Origin", origin);
@@ -54,13 +66,11 @@ public class CorsFilter extends HttpFilter {
         chain.doFilter(request, response);
     }
 
-    private static void refuse(HttpServletResponse response, String origin) throws IOException {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("error", "origin_not_allowed");
-        body.put("detail", "requests from this origin are not allowed; see herald.cors.origins");
+    private static void refuse(HttpServletResponse response) throws IOException {
         response.setStatus(HttpServletResponse.SC_FORBIDDEN);
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
-        response.getOutputStream().write(Json.write(body).getBytes(StandardCharsets.UTF_8));
+        response.getOutputStream().write(ErrorBody.json("origin_not_allowed",
+                "requests from this origin are not allowed; see herald.cors.origins").getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -2,6 +2,7 @@ package dev.herald.auth;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What a verified token allows, from its claim {@code "herald": {"publish": [...], "subscribe": [...]}}, with its
@@ -21,5 +22,13 @@ public record Grants(List<TopicPattern> publish, List<TopicPattern> subscribe, S
 
     public boolean maySubscribe(String topic) {
         return subscribe.stream().anyMatch(pattern -> pattern.matches(topic));
+    }
+
+    /**
+     * Whether a pattern, to publish or to subscribe, is {@code name} itself: how Herald's own names such as
+     * {@code $admin} are granted, which no wildcard covers.
+     */
+    public boolean names(String name) {
+        return Stream.concat(publish.stream(), subscribe.stream()).anyMatch(pattern -> pattern.pattern().equals(name));
     }
 }

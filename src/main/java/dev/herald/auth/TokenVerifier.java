@@ -13,9 +13,15 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
 import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.JWTParser;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.BadJWTException;
-import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.ExpiredJWTException;
+import com.nimbusds.jwt.proc.JWTClaimsSetVerifier;
+import com.nimbusds.jwt.util.DateUtils;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.herald.config.HeraldConfig;
 import dev.herald.config.InvalidConfigException;
@@ -32,6 +38,7 @@ import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -52,9 +59,7 @@ public final class TokenVerifier {
 
     private TokenVerifier(Set<JWSAlgorithm> algorithms, JWKSource<SecurityContext> keys) {
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
-        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(null, Set.of());
-        claims.setMaxClockSkew(CLOCK_SKEW_SECONDS);
-        processor.setJWTClaimsSetVerifier(claims);
+        processor.setJWTClaimsSetVerifier(new TimeWindow());
     }
 
     /** The verifier the configuration asks for, or null when it names no key; a key it cannot use stops the start. */
@@ -78,25 +83,28 @@ public final class TokenVerifier {
 
     /** The grants of a valid token; otherwise why it is not valid. */
     public Grants verify(String token) throws InvalidTokenException {
-        JWTClaimsSet claims;
+        JWT jwt;
         try {
-            claims = processor.process(token, null);
+            jwt = JWTParser.parse(token);
         } catch (ParseException e) {
             throw new InvalidTokenException("the token is not a JWT");
+        }
+        if (jwt instanceof PlainJWT) {
+            throw new InvalidTokenException("unsigned tokens (alg: none) are refused");
+        }
+        if (!(jwt instanceof SignedJWT signed)) {
+            throw new InvalidTokenException("encrypted tokens (JWE) are not accepted: sign it (JWS)");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(signed, null);
+        } catch (ExpiredJWTException e) {
+            throw new InvalidTokenException("the token has expired");
+        } catch (NotYetValidException e) {
+            throw new InvalidTokenException("the token is not valid yet");
         } catch (BadJWTException e) {
-            String reason = String.valueOf(e.getMessage());
-            if (reason.contains("Expired")) {
-                throw new InvalidTokenException("the token has expired");
-            }
-            if (reason.contains("before")) {
-                throw new InvalidTokenException("the token is not valid yet");
-            }
-            throw new InvalidTokenException("the token was refused: " + reason);
+            throw new InvalidTokenException("the token was refused: " + e.getMessage());
         } catch (BadJOSEException e) {
-            String reason = String.valueOf(e.getMessage());
-            if (reason.contains("Unsecured") || reason.contains("plain")) {
-                throw new InvalidTokenException("unsigned tokens (alg: none) are refused");
-            }
             throw new InvalidTokenException("the token's signature does not verify with the configured key");
         } catch (JOSEException e) {
             throw new InvalidTokenException("the token could not be verified: " + e.getMessage());
@@ -108,6 +116,33 @@ public final class TokenVerifier {
         } catch (ParseException | IllegalArgumentException e) {
             throw new InvalidTokenException("the claim '" + CLAIM + "' must be {\"publish\":[...],\"subscribe\":[...]}"
                     + " with topic patterns");
+        }
+    }
+
+    /** {@code exp} and {@code nbf}, when present, with {@link #CLOCK_SKEW_SECONDS}; each failure of its own type. */
+    private static final class TimeWindow implements JWTClaimsSetVerifier<SecurityContext> {
+
+        @Override
+        public void verify(JWTClaimsSet claims, SecurityContext context) throws BadJWTException {
+            Date now = new Date();
+            Date expires = claims.getExpirationTime();
+            if (expires != null && !DateUtils.isAfter(expires, now, CLOCK_SKEW_SECONDS)) {
+                throw new ExpiredJWTException("expired");
+            }
+            Date notBefore = claims.getNotBeforeTime();
+            if (notBefore != null && !DateUtils.isBefore(notBefore, now, CLOCK_SKEW_SECONDS)) {
+                throw new NotYetValidException();
+            }
+        }
+    }
+
+    /** A token whose {@code nbf} is still ahead. */
+    private static final class NotYetValidException extends BadJWTException {
+
+        private static final long serialVersionUID = 1L;
+
+        NotYetValidException() {
+            super("not valid yet");
         }
     }
 

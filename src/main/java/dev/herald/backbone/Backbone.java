@@ -3,7 +3,7 @@ package dev.herald.backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.IdScheme;
-import dev.herald.publish.EventDraft;
+import dev.herald.history.EventDraft;
 import java.util.List;
 
 /**

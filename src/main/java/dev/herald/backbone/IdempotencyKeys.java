@@ -1,6 +1,6 @@
 package dev.herald.backbone;
 
-import dev.herald.publish.EventDraft;
+import dev.herald.history.EventDraft;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

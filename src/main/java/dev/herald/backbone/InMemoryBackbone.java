@@ -4,7 +4,7 @@ import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.IdScheme;
 import dev.herald.history.RunId;
-import dev.herald.publish.EventDraft;
+import dev.herald.history.EventDraft;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

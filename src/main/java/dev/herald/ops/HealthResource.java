@@ -1,7 +1,7 @@
 package dev.herald.ops;
 
-import dev.herald.app.HeraldLifecycle;
-import dev.herald.app.Json;
+import dev.herald.web.Components;
+import dev.herald.json.Json;
 import dev.herald.stream.Hub;
 import jakarta.servlet.ServletContext;
 import jakarta.ws.rs.GET;
@@ -30,7 +30,7 @@ public class HealthResource {
     @GET
     @Path("ready")
     public Response ready() {
-        Hub hub = HeraldLifecycle.hub(context);
+        Hub hub = Components.get(context, Hub.class);
         boolean backbone = hub.isBackboneAvailable();
         boolean up = hub.isReady() && backbone;
         Map<String, Object> body = new LinkedHashMap<>();

@@ -1,7 +1,9 @@
 package dev.herald.ops;
 
-import dev.herald.app.HeraldLifecycle;
-import dev.herald.app.Json;
+import dev.herald.stream.Hub;
+import dev.herald.auth.Access;
+import dev.herald.web.Components;
+import dev.herald.json.Json;
 import jakarta.servlet.ServletContext;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -22,8 +24,8 @@ public class InfoResource {
     @GET
     public String info() {
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("open", HeraldLifecycle.access(context).isOpen());
-        info.put("backbone", HeraldLifecycle.hub(context).backboneName());
+        info.put("open", Components.get(context, Access.class).isOpen());
+        info.put("backbone", Components.get(context, Hub.class).backboneName());
         return Json.write(info);
     }
 }

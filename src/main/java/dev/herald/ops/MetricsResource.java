@@ -1,6 +1,8 @@
 package dev.herald.ops;
 
-import dev.herald.app.HeraldLifecycle;
+import dev.herald.auth.Access;
+import dev.herald.metrics.HeraldMetrics;
+import dev.herald.web.Components;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
@@ -20,7 +22,7 @@ public class MetricsResource {
 
     @GET
     public Response scrape(@Context HttpServletRequest request) {
-        HeraldLifecycle.access(context).checkPresence(request);
-        return Response.ok(HeraldLifecycle.hub(context).metrics().scrape(), CONTENT_TYPE).build();
+        Components.get(context, Access.class).checkPresence(request);
+        return Response.ok(Components.get(context, HeraldMetrics.class).scrape(), CONTENT_TYPE).build();
     }
 }

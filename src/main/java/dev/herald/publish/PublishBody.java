@@ -1,6 +1,6 @@
 package dev.herald.publish;
 
-import dev.herald.app.ApiException;
+import dev.herald.web.ApiException;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.herald.publish;
 
-import dev.herald.app.ApiException;
+import dev.herald.web.ApiException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

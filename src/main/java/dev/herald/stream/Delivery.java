@@ -1,9 +1,11 @@
 package dev.herald.stream;
 
 import dev.herald.metrics.HeraldMetrics;
+import dev.herald.threads.OwnedThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,40 +15,65 @@ import java.util.concurrent.TimeUnit;
 /**
  * The threads that write to subscribers. Writes never block, so there is one thread per core. A broadcast marks
  * the subscribers it gave work to and then hands them over in groups: one task per group rather than one per
- * subscriber keeps the fan-out to ten thousand streams from being mostly queue traffic.
+ * subscriber keeps the fan-out to ten thousand streams from being mostly queue traffic. The same threads finish
+ * the streams a broadcast found too slow, so that no stream ends inside a broadcast.
  */
-final class Delivery implements AutoCloseable {
+public final class Delivery implements AutoCloseable {
 
     /** Subscribers drained by one task; small enough that the cores share a broadcast evenly. */
     private static final int SUBSCRIBERS_PER_TASK = 64;
+    /**
+     * After a failed write the container ends the request itself (Tomcat dispatches an error and completes it);
+     * completing it at the same moment makes Tomcat log a SEVERE race. So the container gets this long first.
+     */
+    static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(5);
 
-    private final OwnedThreads deliveryThreads = new OwnedThreads("herald-delivery");
-    private final OwnedThreads timerThreads = new OwnedThreads("herald-delivery-timer");
-    private final ExecutorService executor;
-    /** Runs what must wait a little: the end of a stream whose write failed, see {@link Subscriber}. */
-    private final ScheduledExecutorService timer;
+    private final Executor writers;
+    /** Runs a task {@link #CONTAINER_END_GRACE} from now. */
+    private final Executor afterGrace;
+    private final HeraldMetrics metrics;
+    /** Stops the threads this delivery owns; nothing for one that runs on a test's executors. */
+    private final Runnable stop;
     /** Marked by the current broadcast; guarded by the hub's lock, like every broadcast. */
     private List<Subscriber> marked = new ArrayList<>();
 
-    private final HeraldMetrics metrics;
+    Delivery(Executor writers, Executor afterGrace, HeraldMetrics metrics) {
+        this(writers, afterGrace, metrics, () -> { });
+    }
 
-    Delivery(HeraldMetrics metrics) {
+    private Delivery(Executor writers, Executor afterGrace, HeraldMetrics metrics, Runnable stop) {
+        this.writers = writers;
+        this.afterGrace = afterGrace;
         this.metrics = metrics;
-        this.executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        this.stop = stop;
+    }
+
+    /** Delivery on threads of its own, {@code herald-delivery-*} (one per core, at least two) and a timer. */
+    public static Delivery withOwnThreads(HeraldMetrics metrics) {
+        OwnedThreads deliveryThreads = new OwnedThreads("herald-delivery");
+        OwnedThreads timerThreads = new OwnedThreads("herald-delivery-timer");
+        ExecutorService executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
                 deliveryThreads);
-        this.timer = Executors.newSingleThreadScheduledExecutor(timerThreads);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(timerThreads);
+        Executor afterGrace = task -> timer.schedule(task, CONTAINER_END_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        return new Delivery(executor, afterGrace, metrics, () -> {
+            // what waits for the grace runs now: those requests are completed before the threads go
+            timer.shutdownNow().forEach(Runnable::run);
+            deliveryThreads.shutDownAndJoin(executor, Duration.ofSeconds(10));
+            timerThreads.join(Duration.ofSeconds(1));
+        });
     }
 
     HeraldMetrics metrics() {
         return metrics;
     }
 
-    /** Under the hub's lock: {@code subscriber} has events to write; see {@link #dispatch()}. */
+    /** Under the hub's lock: {@code subscriber} has something to write or must end; see {@link #dispatch()}. */
     void mark(Subscriber subscriber) {
         marked.add(subscriber);
     }
 
-    /** Under the hub's lock, after a broadcast: starts writing to every subscriber it marked. */
+    /** Under the hub's lock, after a broadcast: starts draining every subscriber it marked. */
     void dispatch() {
         if (marked.isEmpty()) {
             return;
@@ -56,44 +83,35 @@ final class Delivery implements AutoCloseable {
         for (int from = 0; from < batch.size(); from += SUBSCRIBERS_PER_TASK) {
             List<Subscriber> group = batch.subList(from, Math.min(batch.size(), from + SUBSCRIBERS_PER_TASK));
             try {
-                executor.execute(() -> group.forEach(Subscriber::drain));
+                writers.execute(() -> group.forEach(Subscriber::drain));
             } catch (RejectedExecutionException e) {
+                // only once the hub has closed, when no stream is left to broadcast to
                 group.forEach(Subscriber::drainRefused);
             }
         }
     }
 
-    /** Starts writing to one subscriber now, outside any broadcast. */
+    /** Starts draining one subscriber now, outside any broadcast. */
     void drainSoon(Subscriber subscriber) {
         try {
-            executor.execute(subscriber::drain);
+            writers.execute(subscriber::drain);
         } catch (RejectedExecutionException e) {
             subscriber.drainRefused();
         }
     }
 
-    /** Runs {@code task} after {@code delay}, or at once when delivery is closing. */
-    void later(Runnable task, Duration delay) {
+    /** Runs {@code task} after {@link #CONTAINER_END_GRACE}, or at once when delivery is closing. */
+    void afterGrace(Runnable task) {
         try {
-            timer.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS);
+            afterGrace.execute(task);
         } catch (RejectedExecutionException e) {
             task.run();
         }
     }
 
+    /** Stops the threads, after the hub has ended every stream. */
     @Override
     public void close() {
-        timer.shutdownNow().forEach(Runnable::run);
-        executor.shutdown();
-        try {
-            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
-                executor.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-        deliveryThreads.join(Duration.ofSeconds(5));
-        timerThreads.join(Duration.ofSeconds(1));
+        stop.run();
     }
 }

@@ -1,38 +1,29 @@
 package dev.herald.stream;
 
-import dev.herald.app.ApiException;
-import dev.herald.app.HeraldLifecycle;
-import dev.herald.app.Json;
 import dev.herald.auth.Access;
-import dev.herald.backbone.Backbone;
-import dev.herald.backbone.IdempotencyKeys;
-import dev.herald.publish.EventDraft;
-import dev.herald.publish.PublishBody;
+import dev.herald.auth.ClientAddress;
+import dev.herald.config.HeraldConfig;
+import dev.herald.web.ApiException;
+import dev.herald.web.Components;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
-import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.sse.Sse;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
-import java.util.Map;
 
 /**
- * {@code /api/events}: GET opens a stream, POST publishes an event. A stream's events are built with the runtime's
- * {@code Sse} and broadcast through {@code SseBroadcaster}s; Herald's own sink writes them to the servlet's
- * non-blocking output, so no client can hold a thread.
+ * {@code GET /api/events} opens a stream. Its events are built with the runtime's {@code Sse} and broadcast
+ * through {@code SseBroadcaster}s; Herald's own sink writes them to the servlet's non-blocking output, so no
+ * client can hold a thread. (Publishing to the same path is {@code publish.PublishResource}.)
  */
 @Path("events")
 public class EventsResource {
@@ -41,8 +32,6 @@ public class EventsResource {
 
     @Context
     private ServletContext context;
-    @Context
-    private Sse sse;
 
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
@@ -51,30 +40,30 @@ public class EventsResource {
             @QueryParam("envelope") String envelope,
             @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventIdHeader,
             @QueryParam("lastEventId") String lastEventIdQuery) throws IOException {
-        Hub hub = HeraldLifecycle.hub(context);
         Subscription subscription = Subscription.of(topics, envelope, lastEventIdHeader, lastEventIdQuery,
-                hub.config().topicsPerConnection());
-        Access access = HeraldLifecycle.access(context);
-        Access.Listener listener = access.listener(request);
+                Components.get(context, HeraldConfig.class).topicsPerConnection());
+        Access.Listener listener = Components.get(context, Access.class).listener(request);
         subscription.topics().forEach(listener::check);
-        String address = access.address(request);
+        String address = Components.get(context, ClientAddress.class).of(request);
         AsyncContext async = request.startAsync();
         // a stream ends when Herald or the client ends it, never on the servlet's async timeout (30 s on Tomcat)
         async.setTimeout(0);
         StreamEndListener streamEnd = new StreamEndListener();
         async.addListener(streamEnd);
-        Subscriber subscriber;
+        Hub.Admission admission;
         try {
-            subscriber = hub.subscribe(subscription, response.getOutputStream(), async::complete, sse,
-                    listener.expiresAt(), address);
-        } catch (HubClosedException e) {
+            admission = Components.get(context, Hub.class).subscribe(subscription, address, listener.expiresAt(),
+                    response.getOutputStream(), async::complete);
+        } catch (RuntimeException e) {
             // takes effect once this dispatch returns, after the runtime has written the error
-            async.complete();
-            throw shuttingDown(e);
-        } catch (ApiException e) {
             async.complete();
             throw e;
         }
+        if (admission.refusal() != null) {
+            async.complete();
+            throw refused(admission.refusal());
+        }
+        Subscriber subscriber = admission.subscriber();
         streamEnd.attach(subscriber);
         response.setStatus(HttpServletResponse.SC_OK);
         response.setContentType(CONTENT_TYPE);
@@ -91,40 +80,12 @@ public class EventsResource {
         StreamStartFilter.startAfterRuntime(request, subscriber);
     }
 
-    @POST
-    @Consumes(MediaType.APPLICATION_JSON)
-    @Produces(MediaType.APPLICATION_JSON)
-    public Response publish(@Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body,
-            @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
-        Hub hub = HeraldLifecycle.hub(context);
-        Access.Publisher publisher = HeraldLifecycle.access(context).publisher(request);
-        PublishBody.checkContentType(headers.getMediaType());
-        if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {
-            throw ApiException.badRequest("invalid_idempotency_key", "the Idempotency-Key header must be 1-"
-                    + IdempotencyKeys.MAX_LENGTH + " visible ASCII characters");
-        }
-        EventDraft draft = EventDraft.parse(PublishBody.read(body, headers.getLength(), hub.config().eventMaxBytes()));
-        publisher.check(draft.topic());
-        HeraldLifecycle.access(context).countPublish(publisher);
-        Backbone.Published published;
-        try {
-            published = hub.publish(draft, idempotencyKey, sse);
-        } catch (HubClosedException e) {
-            throw shuttingDown(e);
-        } catch (Backbone.UnavailableException e) {
-            throw new ApiException(503, "backbone_unavailable", e.getMessage());
-        } catch (Backbone.IdempotencyKeyReusedException e) {
-            throw new ApiException(422, "idempotency_key_reused", e.getMessage());
-        }
-        Response.ResponseBuilder accepted = Response.accepted(Json.write(Map.of("id", published.id().toString())));
-        if (published.repeated()) {
-            // as Stripe does: the answer of the first publish, marked so a caller can tell
-            accepted.header("Idempotent-Replayed", "true");
-        }
-        return accepted.build();
-    }
-
-    private static ApiException shuttingDown(HubClosedException e) {
-        return new ApiException(503, "shutting_down", e.getMessage());
+    private static ApiException refused(ConnectionLimits.Refusal refusal) {
+        return switch (refusal.kind()) {
+            case NODE_FULL -> new ApiException(503, "too_many_connections", "this node holds its maximum of "
+                    + refusal.limit() + " streams; try again, or another node").withHeader("Retry-After", "5");
+            case ADDRESS_FULL -> new ApiException(429, "too_many_connections_from_address", "at most "
+                    + refusal.limit() + " streams per client address").withHeader("Retry-After", "10");
+        };
     }
 }

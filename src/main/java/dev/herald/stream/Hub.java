@@ -1,51 +1,41 @@
 package dev.herald.stream;
 
-import dev.herald.app.ApiException;
-import dev.herald.app.Json;
-import dev.herald.config.HeraldConfig;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.ClientInfo;
+import dev.herald.config.HeraldConfig;
 import dev.herald.history.Event;
+import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
-import dev.herald.history.Topics;
 import dev.herald.metrics.HeraldMetrics;
-import dev.herald.publish.EventDraft;
 import jakarta.servlet.ServletOutputStream;
-import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.random.RandomGenerator;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * The one owner of this node's shared state: the history as this node has seen it, the connected subscribers and
- * their routes, and the threads that write to them. Events reach it from the {@link Backbone}, in id order, and
- * go to history and subscribers under one lock, which subscribing takes too: an event is either in a new
- * subscriber's catch-up or in its live queue, never in both and never in neither.
+ * their routes. Events reach it from the {@link Backbone}, in id order, and go to history and subscribers under
+ * one lock, which subscribing takes too: an event is either in a new subscriber's catch-up or in its live queue,
+ * never in both and never in neither.
+ *
+ * <p>Lock order: the in-memory backbone's monitor (a publish hands its event over while holding it), then this
+ * hub's lock, then a subscriber's. So the hub never publishes to the backbone while holding its lock, and no
+ * subscriber calls the hub while holding its own. A stream's end reaches {@link #ended} on a thread that holds
+ * neither lock: never from inside a broadcast.
  */
 public final class Hub implements AutoCloseable, Backbone.Listener {
 
     private static final Logger LOG = Logger.getLogger(Hub.class.getName());
-    private static final String CLIENT_ID_ALPHABET =
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    private static final int CLIENT_ID_LENGTH = 10;
     /** How long a subscriber waits for this node to receive an id another node already sent it. */
     private static final Duration CATCH_UP_WAIT = Duration.ofSeconds(5);
     /** How long a shutdown waits for the streams' last retry: lines to be written; a stalled client is not waited for. */
@@ -54,37 +44,40 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private final HeraldConfig config;
     private final Clock clock;
     private final Backbone backbone;
-    private final RandomGenerator random = new SecureRandom();
-    private final HeraldMetrics metrics;
     private final Delivery delivery;
-    private final OwnedThreads heartbeatThreads = new OwnedThreads("herald-heartbeat");
-    private final ScheduledExecutorService heartbeats;
+    private final HeraldMetrics metrics;
+    private final Presence presence;
+    private final ClientIds clientIds = new ClientIds();
 
     private final Object lock = new Object();
+    // guarded by lock
     private final History history;
     private final Routes routes = new Routes();
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
-    /** Open streams by client address, for {@code herald.limits.connections-per-address}; no entry at zero. */
-    private final Map<String, Integer> perAddress = new HashMap<>();
-    /** Events arriving from the backbone's thread are built with the {@code Sse} of the requests. */
-    private EventFormat format;
+    private final ConnectionLimits limits;
+    /** Built with the runtime's {@code Sse} once it has started; until then events only go to the history. */
+    private OutboundEvents events;
     private boolean closed;
 
-    public Hub(HeraldConfig config, Clock clock, Backbone backbone) {
+    /** A hub that receives nothing until {@code backbone.start(hub)}, and delivers nothing until {@link #runtimeStarted}. */
+    public Hub(HeraldConfig config, Clock clock, Backbone backbone, Delivery delivery, HeraldMetrics metrics) {
         this.config = config;
         this.clock = clock;
         this.backbone = backbone;
-        this.metrics = new HeraldMetrics(backbone.node());
-        this.delivery = new Delivery(metrics);
-        metrics.gauge("herald.connections", "streams open on this node", this::localClientCount);
+        this.delivery = delivery;
+        this.metrics = metrics;
+        this.presence = new Presence(backbone);
         this.history = new History(backbone.ids(), config.historySize());
-        this.heartbeats = Executors.newSingleThreadScheduledExecutor(heartbeatThreads);
-        heartbeats.scheduleWithFixedDelay(() -> heartbeat(System.nanoTime()), 1, 1, TimeUnit.SECONDS);
-        backbone.start(this);
+        this.limits = new ConnectionLimits(config.limits());
     }
 
-    public HeraldConfig config() {
-        return config;
+    /** The JAX-RS runtime has started: events are built with its {@code Sse} from now on. */
+    public void runtimeStarted(Sse sse) {
+        synchronized (lock) {
+            if (events == null) {
+                events = new OutboundEvents(sse);
+            }
+        }
     }
 
     /** Which backbone runs: {@code memory} or {@code redis}. */
@@ -92,70 +85,61 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         return backbone.name();
     }
 
-    /**
-     * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, ready,
-     * then live events. {@code end} completes the request.
-     */
-    Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse) {
-        return subscribe(subscription, out, end, sse, null, "test");
+    /** A new stream, or why this node does not take it. */
+    public record Admission(Subscriber subscriber, ConnectionLimits.Refusal refusal) {
     }
 
     /**
-     * As above, for a stream that must end at {@code expiresAt} (its token's expiry), when not null, from a client
-     * at {@code address}: refused with 503 beyond {@code herald.limits.connections} streams on this node, and with
-     * 429 beyond {@code herald.limits.connections-per-address} from one address.
+     * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, ready,
+     * then live events. {@code complete} completes the request. It ends at {@code expiresAt} (its token's expiry)
+     * when not null. Refused beyond this node's connection limits.
+     *
+     * @throws HubClosedException when the hub is shutting down
+     * @throws Backbone.UnavailableException when the catch-up needs the backbone and it cannot be reached
      */
-    Subscriber subscribe(Subscription subscription, ServletOutputStream out, Runnable end, Sse sse, Instant expiresAt,
-            String address) {
-        EventFormat format = new EventFormat(sse);
+    public Admission subscribe(Subscription subscription, String address, Instant expiresAt, ServletOutputStream out,
+            Runnable complete) {
         if (subscription.lastEventId() != null) {
             awaitStored(subscription.lastEventId());
         }
-        List<ClientInfo> elsewhere = subscription.presence()
-                ? backbone.otherClients(ClientsResource.MAX_LISTED) : List.of();
+        List<ClientInfo> elsewhere = subscription.presence() ? presence.elsewhere() : List.of();
         while (true) {
-            // drawn before taking the lock: a burst of reconnecting clients would otherwise queue on the random source
-            Subscriber subscriber = new Subscriber(newClientId(), subscription.topics(), subscription.envelope(),
-                    clock.instant(), out, end, format, delivery, config.subscriberQueueSize(), this::closed);
-            subscriber.expiresAt(expiresAt);
-            // each stream ends within the last tenth of the lifetime, so a node's clients do not all return at once
-            subscriber.endsAt(clock.instant().plusMillis(
-                    (long) (config.maxLifetimeSeconds() * 1000L * (0.9 + 0.1 * random.nextDouble()))));
-            Event join = presence("join", subscriber);
+            Instant now = clock.instant();
+            Client client = new Client(clientIds.next(), subscription.topics(), subscription.envelope(), address,
+                    now, expiresAt, endsAt(now));
+            Subscriber subscriber = new Subscriber(client, out, complete, delivery, config.subscriberQueueSize(),
+                    this::ended);
+            Event join = Presence.join(client.info());
             synchronized (lock) {
                 if (closed) {
                     throw new HubClosedException();
                 }
-                if (subscribers.containsKey(subscriber.clientId())) {
+                if (events == null) {
+                    throw new IllegalStateException("a stream before the JAX-RS runtime started");
+                }
+                if (subscribers.containsKey(client.clientId())) {
                     continue;
                 }
-                checkLimits(address);
-                perAddress.merge(address, 1, Integer::sum);
-                subscriber.address(address);
-                this.format = format;
+                ConnectionLimits.Refusal refusal = limits.admit(address);
+                if (refusal != null) {
+                    return new Admission(null, refusal);
+                }
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
                         : history.after(subscription.lastEventId(), subscription::wants);
-                metrics.connected();
-                if (subscription.lastEventId() != null) {
-                    if (replay.isReset()) {
-                        metrics.reset();
-                    } else {
-                        metrics.caughtUp();
-                    }
-                }
+                count(subscription, replay);
                 List<ClientInfo> present = new ArrayList<>();
                 if (subscription.presence()) {
-                    subscribers.values().forEach(other -> present.add(info(other)));
+                    subscribers.values().forEach(other -> present.add(other.client().info()));
                     present.addAll(elsewhere);
                 }
-                routes.broadcast(join, format);
+                routes.broadcast(join, events);
                 delivery.dispatch();
-                subscribers.put(subscriber.clientId(), subscriber);
+                subscribers.put(client.clientId(), subscriber);
                 routes.add(subscriber);
-                subscriber.open(opening(subscriber, subscription, replay, present));
-                announce(join, subscriber, true);
-                return subscriber;
+                subscriber.open(events.opening(client, subscription.lastEventId(), replay, present, config.retryMs()));
+                presence.joined(join, client.info());
+                return new Admission(subscriber, null);
             }
         }
     }
@@ -163,26 +147,21 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     /**
      * Stores the event through the backbone, which hands it to every node, this one included. With a repeated
      * idempotency key, the first publish's id and nothing stored.
+     *
+     * @throws HubClosedException when the hub is shutting down
      */
-    public Backbone.Published publish(EventDraft draft, String idempotencyKey, Sse sse) {
+    public Backbone.Published publish(EventDraft draft, String idempotencyKey) {
         synchronized (lock) {
             if (closed) {
                 throw new HubClosedException();
             }
-            if (format == null) {
-                format = new EventFormat(sse);
-            }
         }
+        // not under the lock: the backbone hands the event back to stored() (lock order)
         Backbone.Published published = backbone.publish(draft, idempotencyKey);
         if (!published.repeated()) {
             metrics.published();
         }
         return published;
-    }
-
-    /** This deployment's metrics. */
-    public HeraldMetrics metrics() {
-        return metrics;
     }
 
     /** Where a kicked client was. */
@@ -220,16 +199,24 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         metrics.backboneFailed();
     }
 
-    private int localClientCount() {
+    /** How many streams this node holds. */
+    public int localClientCount() {
         synchronized (lock) {
             return subscribers.size();
         }
     }
 
-    @Override
-    public void retained(EventId floor, List<Event> events) {
+    /** This node's streams now, for the sweep; it acts on them without the hub's lock. */
+    List<Subscriber> openStreams() {
         synchronized (lock) {
-            history.retain(floor, events);
+            return new ArrayList<>(subscribers.values());
+        }
+    }
+
+    @Override
+    public void retained(EventId floor, List<Event> retained) {
+        synchronized (lock) {
+            history.retain(floor, retained);
             lock.notifyAll();
         }
     }
@@ -238,8 +225,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     public void stored(Event event) {
         synchronized (lock) {
             history.append(event);
-            if (format != null) {
-                routes.broadcast(event, format);
+            if (events != null) {
+                routes.broadcast(event, events);
                 delivery.dispatch();
             }
             lock.notifyAll();
@@ -258,34 +245,42 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     @Override
-    public void presence(Event presence) {
+    public void presence(Event news) {
         synchronized (lock) {
-            if (format != null && !closed) {
-                routes.broadcast(presence, format);
+            if (events != null && !closed) {
+                routes.broadcast(news, events);
                 delivery.dispatch();
             }
         }
     }
 
-    /** The first {@code limit} connected clients: this node's, oldest connection first, then other nodes'. */
-    public List<ClientInfo> clients(int limit) {
+    /**
+     * The first {@code limit} connected clients: this node's, oldest connection first, then other nodes'. When the
+     * backbone cannot be asked, this node's only, marked partial.
+     */
+    public ClientList clients(int limit) {
         List<ClientInfo> clients;
-        synchronized (lock) {
-            clients = subscribers.values().stream().limit(limit).map(Hub::info)
-                    .collect(Collectors.toCollection(ArrayList::new));
-        }
-        if (clients.size() < limit) {
-            clients.addAll(backbone.otherClients(limit - clients.size()));
-        }
-        return clients;
-    }
-
-    public long clientCount() {
         long local;
         synchronized (lock) {
             local = subscribers.size();
+            clients = subscribers.values().stream().limit(limit).map(s -> s.client().info())
+                    .collect(ArrayList::new, ArrayList::add, ArrayList::addAll);
         }
-        return local + backbone.otherClientCount();
+        try {
+            if (clients.size() < limit) {
+                clients.addAll(backbone.otherClients(limit - clients.size()));
+            }
+            return new ClientList(clients, local + backbone.otherClientCount(), false);
+        } catch (Backbone.UnavailableException e) {
+            return new ClientList(clients, local, true);
+        }
+    }
+
+    /**
+     * Connected clients as listed: {@code total} counts every node's, unless {@code partial}, when the other nodes
+     * could not be asked and only this node's are listed and counted.
+     */
+    public record ClientList(List<ClientInfo> clients, long total, boolean partial) {
     }
 
     /** False once shutting down: load balancers should send new streams elsewhere. */
@@ -300,7 +295,11 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         return backbone.isAvailable();
     }
 
-    /** Ends every stream and stops the hub's threads. */
+    /**
+     * Ends every stream: each first gets a last {@code retry:} line, with delays spread over a second per 500
+     * streams (1 to 60 s) so that thousands of browsers do not all come back in the same second; a stream that
+     * cannot take it within {@link #SHUTDOWN_WAIT} is ended as it is. New streams and publishes are refused.
+     */
     @Override
     public void close() {
         List<Subscriber> open;
@@ -311,48 +310,35 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             closed = true;
             open = new ArrayList<>(subscribers.values());
         }
-        // a last retry: line for each stream, spread over a second per 500 streams (1 to 60 s), so that thousands of
-        // browsers do not all come back in the same second; then the streams end
         long spreadMs = Math.max(1000, Math.min(60_000, open.size() * 2L));
-        open.forEach(subscriber -> subscriber.endWithRetry(config.retryMs() + (long) (random.nextDouble() * spreadMs)));
-        awaitEnded(open, SHUTDOWN_WAIT);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        open.forEach(subscriber -> subscriber.endWithRetry(config.retryMs() + random.nextLong(spreadMs)));
+        awaitNoStreams(SHUTDOWN_WAIT);
         open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.SHUTDOWN));
-        heartbeats.shutdownNow();
-        backbone.close();
-        delivery.close();
-        heartbeatThreads.join(Duration.ofSeconds(2));
-        metrics.close();
     }
 
-    /** Waits, up to {@code wait}, until every stream in {@code streams} has ended. */
-    private static void awaitEnded(List<Subscriber> streams, Duration wait) {
+    /** Waits, up to {@code wait}, until every stream has reported its end. */
+    private void awaitNoStreams(Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
-        while (System.nanoTime() < deadline && !streams.stream().allMatch(Subscriber::isClosed)) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        synchronized (lock) {
+            long left;
+            while (!subscribers.isEmpty() && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
-        }
-    }
-
-    /** Under the lock: refuses a stream beyond this node's limits. */
-    private void checkLimits(String address) {
-        HeraldConfig.Limits limits = config.limits();
-        if (subscribers.size() >= limits.connections()) {
-            throw new ApiException(503, "too_many_connections", "this node holds its maximum of "
-                    + limits.connections() + " streams; try again, or another node").withHeader("Retry-After", "5");
-        }
-        if (perAddress.getOrDefault(address, 0) >= limits.connectionsPerAddress()) {
-            throw new ApiException(429, "too_many_connections_from_address", "at most "
-                    + limits.connectionsPerAddress() + " streams per client address").withHeader("Retry-After", "10");
         }
     }
 
     /**
      * A client may come back with an id that another node delivered and this one has not received yet: wait for
      * it (a few milliseconds behind, normally), so it is caught up rather than reset.
+     *
+     * @throws Backbone.UnavailableException when the backbone cannot say whether the id is stored: an outage is
+     *         no reason for a reset
      */
     private void awaitStored(String lastEventId) {
         synchronized (lock) {
@@ -378,99 +364,47 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         }
     }
 
-    private Iterator<OutboundSseEvent> opening(Subscriber subscriber, Subscription subscription, Replay replay,
-            List<ClientInfo> present) {
-        EventFormat format = subscriber.format();
-        Stream<OutboundSseEvent> head = Stream.of(format.welcome(subscriber.clientId(), subscriber.topics(),
-                config.retryMs()));
-        if (replay.isReset()) {
-            head = Stream.concat(head, Stream.of(format.reset(subscription.lastEventId(), replay.reset())));
+    /** Under the lock: what the new stream's catch-up counts as. */
+    private void count(Subscription subscription, Replay replay) {
+        metrics.connected();
+        if (subscription.lastEventId() != null) {
+            if (replay.isReset()) {
+                metrics.reset();
+            } else {
+                metrics.caughtUp();
+            }
         }
-        Stream<OutboundSseEvent> caughtUp = replay.events().stream().map(e -> format.event(e, subscriber.envelope()));
-        Stream<OutboundSseEvent> ready = Stream.of(format.ready(replay.newest(), replay.events().size()));
-        Stream<OutboundSseEvent> joins = present.stream()
-                .map(other -> format.event(presence("join", other), subscriber.envelope()));
-        return Stream.of(head, caughtUp, ready, joins).flatMap(s -> s).iterator();
     }
 
-    private void closed(Subscriber subscriber, Subscriber.CloseReason reason) {
+    /** Each stream ends within the last tenth of the lifetime, so a node's clients do not all return at once. */
+    private Instant endsAt(Instant now) {
+        long lifetimeMs = config.maxLifetimeSeconds() * 1000L;
+        return now.plusMillis(lifetimeMs - ThreadLocalRandom.current().nextLong(lifetimeMs / 10 + 1));
+    }
+
+    /** A stream has ended: reported once, by its subscriber, on a thread that holds no hub or subscriber lock. */
+    private void ended(Subscriber subscriber, Subscriber.CloseReason reason) {
+        assert !Thread.holdsLock(lock) : "a stream's end reached the hub inside a broadcast";
+        Client client = subscriber.client();
         synchronized (lock) {
-            if (subscribers.remove(subscriber.clientId()) == null) {
+            Subscriber removed = subscribers.remove(client.clientId());
+            assert removed == subscriber : "the end of " + client.clientId() + " was reported twice";
+            if (removed == null) {
                 return;
             }
-            perAddress.computeIfPresent(subscriber.address(), (address, count) -> count > 1 ? count - 1 : null);
+            limits.release(client.address());
             routes.remove(subscriber);
-            if (!closed) {
-                Event leave = presence("leave", subscriber);
-                routes.broadcast(leave, subscriber.format());
+            if (closed) {
+                lock.notifyAll();
+            } else {
+                Event leave = Presence.leave(client.info());
+                routes.broadcast(leave, events);
                 delivery.dispatch();
-                announce(leave, subscriber, false);
+                presence.left(leave, client.info());
             }
         }
         metrics.disconnected(reason.name());
         Level level = reason == Subscriber.CloseReason.SLOW ? Level.WARNING : Level.FINE;
-        LOG.log(level, () -> "client " + subscriber.clientId() + " disconnected: " + reason);
-    }
-
-    /** Under the lock, so that a client's join reaches the other nodes before its leave. */
-    private void announce(Event presence, Subscriber subscriber, boolean joined) {
-        backbone.announce(presence);
-        if (joined) {
-            backbone.connected(info(subscriber));
-        } else {
-            backbone.disconnected(info(subscriber));
-        }
-    }
-
-    /**
-     * Runs every second: each stream that has been quiet for {@code herald.heartbeat.seconds} gets a heartbeat,
-     * and a stream whose token has expired ends.
-     * Checking every second rather than sending to everyone every interval spreads the heartbeats over time, as
-     * streams fall quiet at different moments.
-     */
-    void heartbeat(long nowNanos) {
-        List<Subscriber> open;
-        synchronized (lock) {
-            open = new ArrayList<>(subscribers.values());
-        }
-        long quietNanos = TimeUnit.SECONDS.toNanos(config.heartbeatSeconds());
-        Instant now = clock.instant();
-        for (Subscriber subscriber : open) {
-            if (subscriber.expiresAt() != null && !now.isBefore(subscriber.expiresAt())) {
-                // the client reconnects after its retry delay, with a fresh token if it has one
-                subscriber.close(Subscriber.CloseReason.TOKEN_EXPIRED);
-            } else if (!now.isBefore(subscriber.endsAt())) {
-                // reconnecting through the load balancer spreads streams over the nodes again
-                subscriber.close(Subscriber.CloseReason.LIFETIME);
-            } else {
-                subscriber.heartbeat(nowNanos, quietNanos);
-            }
-        }
-    }
-
-    private static ClientInfo info(Subscriber subscriber) {
-        return new ClientInfo(subscriber.clientId(), subscriber.topics(), subscriber.connectedAt().toString());
-    }
-
-    private static Event presence(String type, Subscriber subscriber) {
-        return presence(type, info(subscriber));
-    }
-
-    private static Event presence(String type, ClientInfo client) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("clientId", client.clientId());
-        data.put("topics", client.topics());
-        return new Event(null, Topics.PRESENCE, type, Json.write(data), null);
-    }
-
-    /** Ten characters from 60 random bits: one draw from the random source per client. */
-    private String newClientId() {
-        long bits = random.nextLong();
-        char[] id = new char[CLIENT_ID_LENGTH];
-        for (int i = 0; i < CLIENT_ID_LENGTH; i++) {
-            id[i] = CLIENT_ID_ALPHABET.charAt((int) (bits & 63));
-            bits >>>= 6;
-        }
-        return new String(id);
+        LOG.log(level, () -> "client " + client.clientId() + " disconnected: " + reason);
     }
 }

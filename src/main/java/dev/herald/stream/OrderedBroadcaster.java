@@ -3,9 +3,7 @@ package dev.herald.stream;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.SseBroadcaster;
 import jakarta.ws.rs.sse.SseEventSink;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,8 +25,6 @@ final class OrderedBroadcaster implements SseBroadcaster {
     /** The sinks as an array, rebuilt after a change: a broadcast walks it, so a sink may leave meanwhile. */
     private SseEventSink[] snapshot = NONE;
     private boolean changed;
-    private final List<BiConsumer<SseEventSink, Throwable>> errorHandlers = new ArrayList<>();
-    private final List<Consumer<SseEventSink>> closeHandlers = new ArrayList<>();
 
     @Override
     public void register(SseEventSink sink) {
@@ -50,28 +46,23 @@ final class OrderedBroadcaster implements SseBroadcaster {
             changed = false;
         }
         for (SseEventSink sink : snapshot) {
-            CompletionStage<?> sent = sink.send(event);
-            if (!errorHandlers.isEmpty()) {
-                sent.whenComplete((ignored, failure) -> {
-                    if (failure != null) {
-                        errorHandlers.forEach(handler -> handler.accept(sink, failure));
-                    }
-                });
-            }
+            sink.send(event);
         }
         return CompletableFuture.completedFuture(null);
     }
 
+    /** Herald's sinks end themselves when they fail, and tell the hub; there is nothing to add here. */
     @Override
     public void onError(BiConsumer<SseEventSink, Throwable> onError) {
-        errorHandlers.add(onError);
+        throw new UnsupportedOperationException("a Herald subscriber reports its own end to the hub");
     }
 
     @Override
     public void onClose(Consumer<SseEventSink> onClose) {
-        closeHandlers.add(onClose);
+        throw new UnsupportedOperationException("a Herald subscriber reports its own end to the hub");
     }
 
+    /** Unregisters every sink, closing it too. */
     @Override
     public void close() {
         close(true);
@@ -84,11 +75,10 @@ final class OrderedBroadcaster implements SseBroadcaster {
         sinks.clear();
         snapshot = NONE;
         changed = false;
-        for (SseEventSink sink : all) {
-            if (cascading) {
+        if (cascading) {
+            for (SseEventSink sink : all) {
                 sink.close();
             }
-            closeHandlers.forEach(handler -> handler.accept(sink));
         }
     }
 }

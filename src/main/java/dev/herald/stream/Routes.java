@@ -37,23 +37,24 @@ final class Routes {
         }
     }
 
-    void broadcast(Event event, EventFormat format) {
+    void broadcast(Event event, OutboundEvents events) {
         String topic = event.hasTopic() ? event.topic() : EVERYONE;
         OrderedBroadcaster plain = broadcasters.get(new Route(topic, false));
         if (plain != null) {
-            plain.broadcast(format.event(event, false));
+            plain.broadcast(events.event(event, false));
         }
         OrderedBroadcaster enveloped = broadcasters.get(new Route(topic, true));
         if (enveloped != null) {
-            enveloped.broadcast(format.event(event, true));
+            enveloped.broadcast(events.event(event, true));
         }
     }
 
     private static Route[] routesOf(Subscriber subscriber) {
-        Route[] routes = new Route[subscriber.topics().size() + 1];
-        routes[0] = new Route(EVERYONE, subscriber.envelope());
-        for (int i = 0; i < subscriber.topics().size(); i++) {
-            routes[i + 1] = new Route(subscriber.topics().get(i), subscriber.envelope());
+        Client client = subscriber.client();
+        Route[] routes = new Route[client.topics().size() + 1];
+        routes[0] = new Route(EVERYONE, client.envelope());
+        for (int i = 0; i < client.topics().size(); i++) {
+            routes[i + 1] = new Route(client.topics().get(i), client.envelope());
         }
         return routes;
     }

@@ -21,7 +21,7 @@ final class StreamEndListener implements AsyncListener {
             endedAlready = ended;
         }
         if (endedAlready) {
-            subscriber.closeByContainer();
+            subscriber.containerEnded();
         }
     }
 
@@ -52,7 +52,7 @@ final class StreamEndListener implements AsyncListener {
             attached = subscriber;
         }
         if (attached != null) {
-            attached.closeByContainer();
+            attached.containerEnded();
         }
     }
 }

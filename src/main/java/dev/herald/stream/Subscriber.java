@@ -5,14 +5,8 @@ import jakarta.servlet.WriteListener;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.SseEventSink;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -21,12 +15,19 @@ import java.util.logging.Logger;
 
 /**
  * One open stream: a bounded queue of encoded events in front of the servlet's non-blocking output. {@code send}
- * only enqueues, so a publisher never waits for a client. Draining runs on the hub's delivery executor, or on
- * the container's thread when a full socket becomes writable again; it writes everything queued and then
- * flushes once, so events that queued up while the socket was busy leave in one write. A client that stops
- * reading holds no thread: its events wait in its queue, and when the queue is full it is disconnected, to
- * reconnect with Last-Event-ID and catch up. The opening part (welcome, catch-up, ready) is written first and
- * is not counted against the bound.
+ * only enqueues, so a publisher never waits for a client. A drain writes everything queued and then flushes once,
+ * so events that queued up while the socket was busy leave in one write; it runs on a delivery thread, or on the
+ * container's thread when a full socket becomes writable again. A client that stops reading holds no thread: its
+ * events wait in its queue, and when the queue is full it is disconnected, to reconnect with Last-Event-ID and
+ * catch up. The opening (welcome, catch-up, ready) is written first and does not count against the bound.
+ *
+ * <p>Its life is one {@link StreamState}, changed only under this object's lock; the side effects of a change
+ * (writing, completing the request, reporting the end to the hub) happen after the lock is released.
+ *
+ * <p>Threads: {@link #send} runs in a broadcast, under the hub's lock; it never ends the stream itself, it hands
+ * a stream that must go to a delivery thread. Lock order: the hub's lock, then this one; never the reverse, so
+ * nothing here calls the hub while holding this lock. The end is reported to the hub ({@code onEnded}) on a
+ * thread that holds neither.
  */
 final class Subscriber implements SseEventSink, WriteListener {
 
@@ -34,185 +35,110 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final CompletionStage<?> SENT = CompletableFuture.completedStage(null);
     private static final CompletionStage<?> CLOSED =
             CompletableFuture.failedStage(new IllegalStateException("stream closed"));
-    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
-    private static final Iterator<OutboundSseEvent> NO_OPENING = Collections.emptyIterator();
-    /** Bytes written per turn on the executor before other clients get theirs. */
-    private static final int BYTES_PER_TURN = 64 * 1024;
+    private static final CompletionStage<?> TOO_SLOW =
+            CompletableFuture.failedStage(new IllegalStateException("client too slow: queue full"));
     /** Non-blocking writes never wait for the client; this only bounds the unexpected. */
     private static final Duration CONTAINER_CLOSE_WAIT = Duration.ofSeconds(5);
-    /**
-     * After a failed write the container ends the request itself (Tomcat dispatches an error and completes it);
-     * completing it at the same moment makes Tomcat log a SEVERE race. So the container gets this long first.
-     */
-    private static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(5);
 
     /** Why a stream ended. */
     enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND, TOKEN_EXPIRED, KICKED, LIFETIME }
 
-    private final String clientId;
-    private final List<String> topics;
-    private final boolean envelope;
-    private final Instant connectedAt;
+    private final Client client;
     private final ServletOutputStream out;
-    private final Runnable end;
-    private final EventFormat format;
+    /** Completes the request; run at most once, and never after the container ended it. */
+    private final Runnable complete;
     private final Delivery delivery;
-    private final int queueLimit;
-    private final BiConsumer<Subscriber, CloseReason> onClosed;
+    private final BiConsumer<Subscriber, CloseReason> onEnded;
 
     private final Object lock = new Object();
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
-    private Iterator<OutboundSseEvent> opening = NO_OPENING;
-    /** Taken for a write it did not fit in; it goes first next time. */
-    private byte[] carry;
-    /** The output is ours to write: set by {@link #start()} once the runtime has finished with the request. */
-    private boolean started;
-    /** Threads in {@link #closeByContainer()} waiting for a drain to stop: only then does a drain notify. */
-    private int waitingForDrain;
-    /** A thread is draining; only that thread writes. */
-    private boolean draining;
-    /** The output said it is not ready; the container calls {@link #onWritePossible()} when it is. */
-    private boolean awaitingWritable;
-    /** The container called back while a drain was running: that drain goes on instead of stopping. */
-    private boolean writableAgain;
-    private boolean closed;
-    /** The container has ended the request: the output must not be touched or completed any more. */
-    private boolean endedByContainer;
-    private boolean endCalled;
-    /** The thread draining now: the container may report the end on it, and it must not wait for itself. */
+    // guarded by lock
+    private StreamState state = StreamState.ACCEPTED;
+    /** Why the stream ends; set by the change that starts its end. */
+    private CloseReason reason;
+    private final Outbox outbox;
+    /** The thread running a drain now: the container may report the end on it, and it must not wait for itself. */
     private Thread drainer;
-    /** {@link System#nanoTime()} when something was last queued (or the stream opened): a heartbeat waits for quiet. */
-    private long lastQueuedNanos = System.nanoTime();
-    /** When the token this stream was opened with expires; null when it has none. Set once, before it starts. */
-    private volatile Instant expiresAt;
-    private volatile String address;
-    /** When the stream ends to rebalance nodes: {@code herald.stream.max-lifetime}, less up to a tenth. */
-    private volatile Instant endsAt = Instant.MAX;
-    /** {@link System#nanoTime()} when the oldest event now queued was queued; read when it is written. */
-    private long oldestQueuedNanos;
-    /** Shutting down: end the stream once the queue is written. */
-    private boolean endWhenWritten;
-    /** The last write held a heartbeat: its failure is counted as one. */
-    private boolean heartbeatInFlight;
 
-    Subscriber(String clientId, List<String> topics, boolean envelope, Instant connectedAt, ServletOutputStream out,
-            Runnable end, EventFormat format, Delivery delivery, int queueLimit,
-            BiConsumer<Subscriber, CloseReason> onClosed) {
-        this.clientId = clientId;
-        this.topics = List.copyOf(topics);
-        this.envelope = envelope;
-        this.connectedAt = connectedAt;
+    Subscriber(Client client, ServletOutputStream out, Runnable complete, Delivery delivery, int queueLimit,
+            BiConsumer<Subscriber, CloseReason> onEnded) {
+        this.client = client;
         this.out = out;
-        this.end = end;
-        this.format = format;
+        this.complete = complete;
         this.delivery = delivery;
-        this.queueLimit = queueLimit;
-        this.onClosed = onClosed;
+        this.outbox = new Outbox(queueLimit);
+        this.onEnded = onEnded;
+    }
+
+    Client client() {
+        return client;
     }
 
     String clientId() {
-        return clientId;
+        return client.clientId();
     }
 
-    List<String> topics() {
-        return topics;
-    }
-
-    boolean envelope() {
-        return envelope;
-    }
-
-    Instant connectedAt() {
-        return connectedAt;
-    }
-
-    EventFormat format() {
-        return format;
-    }
-
-    Instant expiresAt() {
-        return expiresAt;
-    }
-
-    Instant endsAt() {
-        return endsAt;
-    }
-
-    void endsAt(Instant endsAt) {
-        this.endsAt = endsAt;
-    }
-
-    /** The client address its limits counted; set once under the hub's lock before it is registered. */
-    String address() {
-        return address;
-    }
-
-    void address(String address) {
-        this.address = address;
-    }
-
-    void expiresAt(Instant expiresAt) {
-        this.expiresAt = expiresAt;
+    /** The stream's state now; for tests and the hub's checks, which must not act on it without the lock. */
+    StreamState state() {
+        synchronized (lock) {
+            return state;
+        }
     }
 
     /** Sets the opening events, produced lazily so a long catch-up costs no memory up front. */
     void open(Iterator<OutboundSseEvent> openingEvents) {
         synchronized (lock) {
-            opening = openingEvents;
+            if (state.isOpen()) {
+                outbox.open(openingEvents);
+            }
         }
     }
 
     /**
-     * Starts writing. Called once the runtime is done with the request, so that nothing else uses the output:
-     * the container answers with a first {@link #onWritePossible()}.
+     * Hands the output over: called once the runtime is done with the request, so that nothing else uses it. The
+     * container answers with a first {@link #onWritePossible()}.
      */
     void start() {
         synchronized (lock) {
-            if (closed || started) {
+            if (state != StreamState.ACCEPTED) {
                 return;
             }
-            started = true;
-            awaitingWritable = true;
+            state = state.start();
         }
         try {
             out.setWriteListener(this);
         } catch (IllegalStateException e) {
-            LOG.log(Level.FINE, "the stream of " + clientId + " ended before it started", e);
+            LOG.log(Level.FINE, "the stream of " + clientId() + " ended before it started", e);
             close(CloseReason.CLIENT_GONE);
         }
     }
 
     /**
-     * Enqueues a live event; never blocks. A full queue disconnects the client. Called by a broadcast under the
-     * hub's lock, which then has {@link Delivery} write to every subscriber it marked.
+     * Enqueues a live event; never blocks. Called by a broadcast under the hub's lock, which then has
+     * {@link Delivery} drain every subscriber it marked. A full queue ends the stream, but not here: the stream is
+     * marked, and a delivery thread completes its request and reports the end, outside the hub's lock.
      */
     @Override
     public CompletionStage<?> send(OutboundSseEvent event) {
-        byte[] bytes = EncodedEvent.bytesOf(event);
+        byte[] bytes = PreEncodedEvent.bytesOf(event);
+        boolean mark;
         boolean overflow;
-        boolean drain = false;
         synchronized (lock) {
-            if (closed) {
+            if (!state.isOpen()) {
                 return CLOSED;
             }
-            overflow = queue.size() >= queueLimit;
-            if (!overflow) {
-                if (queue.isEmpty()) {
-                    oldestQueuedNanos = System.nanoTime();
-                }
-                queue.add(bytes);
-                lastQueuedNanos = System.nanoTime();
-                drain = claimDrain();
+            overflow = !outbox.add(bytes);
+            if (overflow) {
+                beginEnd(CloseReason.SLOW);
+                // nobody writes: a delivery thread finishes it; otherwise the running drain does
+                mark = state == StreamState.ENDING;
+            } else {
+                mark = claimDrain();
             }
         }
-        if (overflow) {
-            close(CloseReason.SLOW);
-            return CompletableFuture.failedFuture(new IllegalStateException("client too slow: queue full"));
-        }
-        if (drain) {
+        if (mark) {
             delivery.mark(this);
         }
-        return SENT;
+        return overflow ? TOO_SLOW : SENT;
     }
 
     /**
@@ -223,11 +149,28 @@ final class Subscriber implements SseEventSink, WriteListener {
     void heartbeat(long nowNanos, long quietNanos) {
         boolean drain;
         synchronized (lock) {
-            if (closed || nowNanos - lastQueuedNanos < quietNanos || !queue.isEmpty() || carry != null) {
+            if (!state.isOpen() || !outbox.addHeartbeatIfQuiet(nowNanos, quietNanos)) {
                 return;
             }
-            queue.add(HEARTBEAT);
-            lastQueuedNanos = nowNanos;
+            drain = claimDrain();
+        }
+        if (drain) {
+            delivery.drainSoon(this);
+        }
+    }
+
+    /**
+     * Ends the stream once what is queued is written, after a last {@code retry:} line that tells the browser how
+     * long to wait before it reconnects: Herald is shutting down, and a spread of delays keeps its clients from
+     * all coming back in the same second.
+     */
+    void endWithRetry(long retryMs) {
+        boolean drain;
+        synchronized (lock) {
+            if (!state.isOpen()) {
+                return;
+            }
+            outbox.addLastRetry(retryMs);
             drain = claimDrain();
         }
         if (drain) {
@@ -238,29 +181,25 @@ final class Subscriber implements SseEventSink, WriteListener {
     @Override
     public void onWritePossible() {
         synchronized (lock) {
-            awaitingWritable = false;
-            if (closed) {
+            StreamState before = state;
+            state = state.writable();
+            if (before != StreamState.BLOCKED) {
                 return;
             }
-            if (draining) {
-                writableAgain = true;
-                return;
-            }
-            draining = true;
         }
-        drain();
+        drain(true);
     }
 
     @Override
     public void onError(Throwable failure) {
-        LOG.log(Level.FINE, () -> "the stream of " + clientId + " failed: " + failure);
+        LOG.log(Level.FINE, () -> "the stream of " + clientId() + " failed: " + failure);
         close(CloseReason.CLIENT_GONE);
     }
 
     @Override
     public boolean isClosed() {
         synchronized (lock) {
-            return closed;
+            return !state.isOpen();
         }
     }
 
@@ -270,86 +209,119 @@ final class Subscriber implements SseEventSink, WriteListener {
     }
 
     /**
-     * Ends the stream. The request is completed here unless a drain is running; then the drain completes it
-     * when it stops, so a write and the completion never overlap.
+     * Ends the stream. When no drain runs, this thread completes the request and reports the end; otherwise the
+     * drain does when it next looks, so a write and the completion never overlap. Never called under the hub's
+     * lock: a broadcast uses {@link #send}, which hands the end to a delivery thread.
      */
-    void close(CloseReason reason) {
-        close(reason, true);
-    }
-
-    private void close(CloseReason reason, boolean endRequest) {
-        boolean endNow;
+    void close(CloseReason why) {
+        boolean finishHere;
         synchronized (lock) {
-            if (closed) {
+            if (!state.isOpen()) {
                 return;
             }
-            closed = true;
-            queue.clear();
-            carry = null;
-            opening = NO_OPENING;
-            endNow = endRequest && !draining;
+            beginEnd(why);
+            finishHere = state == StreamState.ENDING;
         }
-        if (endNow) {
-            endRequest();
+        if (finishHere) {
+            finishEnding();
         }
-        onClosed.accept(this, reason);
     }
 
     /**
-     * The container ended the request (the client went away, or it is shutting down): stop, and return only
-     * once nothing writes to the request any more, because the container recycles it for another client.
+     * The container ended the request (the client went away, a timeout, an undeploy): stop, and return only once
+     * nothing writes to the request any more, because the container recycles it for another client. A drain that
+     * is running is waited for; one that is only handed over to a delivery thread will stop before it writes.
      */
-    void closeByContainer() {
+    void containerEnded() {
+        StreamState before;
+        StreamState after;
+        boolean wait;
         synchronized (lock) {
-            endedByContainer = true;
+            before = state;
+            if (before.isOpen()) {
+                reason = CloseReason.CLIENT_GONE;
+            }
+            state = state.containerEnded();
+            after = state;
+            outbox.clear();
+            // a drain that is only handed over stops before it touches the output; one that runs may be writing
+            wait = after == StreamState.GONE_WRITING && drainer != null && drainer != Thread.currentThread();
         }
-        close(CloseReason.CLIENT_GONE);
+        reportIfFirst(before, after);
+        if (!wait) {
+            return;
+        }
         long deadline = System.nanoTime() + CONTAINER_CLOSE_WAIT.toNanos();
         synchronized (lock) {
             long left;
-            waitingForDrain++;
             try {
-                while (draining && drainer != Thread.currentThread() && (left = deadline - System.nanoTime()) > 0) {
+                while (state == StreamState.GONE_WRITING && (left = deadline - System.nanoTime()) > 0) {
                     lock.wait(Math.max(1, left / 1_000_000));
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-            } finally {
-                waitingForDrain--;
             }
         }
     }
 
-    /** Under the lock: true when the caller must start a drain. */
-    private boolean claimDrain() {
-        if (!started || draining || awaitingWritable) {
-            return false;
-        }
-        draining = true;
-        return true;
-    }
-
-    /** The delivery threads are gone: the hub is closing. */
+    /** The delivery threads are gone (the hub has closed): the drain this stream was handed will never run. */
     void drainRefused() {
-        stopDraining();
-        close(CloseReason.SHUTDOWN);
+        StreamState before;
+        synchronized (lock) {
+            before = state;
+            if (state == StreamState.GONE_WRITING) {
+                state = state.stopped();
+                lock.notifyAll();
+                return;
+            }
+            if (!state.isWriting() && state != StreamState.ENDING) {
+                return;
+            }
+            if (reason == null) {
+                reason = CloseReason.SHUTDOWN;
+            }
+            // this thread holds the drain it was refused, so it may finish the stream
+            state = state.end().finish();
+            outbox.clear();
+        }
+        completeRequest();
+        reportIfFirst(before, StreamState.ENDED);
     }
 
     /**
-     * Writes what is queued, up to a turn's worth, as one write, then flushes. Runs with {@code draining} set, on
-     * one thread at a time. Each write and flush is preceded by the readiness check the non-blocking output
-     * requires; a batch in one array needs one check instead of one per event.
+     * Writes what is queued, up to a turn's worth, as one write, then flushes. Runs while the state says a drain
+     * owns the output, on one thread at a time. Each write and flush is preceded by the readiness check the
+     * non-blocking output requires; a batch in one array needs one check instead of one per event.
      */
     void drain() {
+        drain(false);
+    }
+
+    /**
+     * @param resumed called back after the output was full: what the last drain wrote may still sit in the
+     *        container's buffer, so this one flushes even if it writes nothing new
+     */
+    private void drain(boolean resumed) {
+        boolean handedToEnd;
         synchronized (lock) {
-            drainer = Thread.currentThread();
+            handedToEnd = state == StreamState.ENDING;
+            if (state.isWriting()) {
+                drainer = Thread.currentThread();
+            } else if (!handedToEnd) {
+                return;
+            }
         }
-        boolean unflushed = false;
+        if (handedToEnd) {
+            // handed over to end (a full queue): finished here, outside any broadcast
+            finishEnding();
+            return;
+        }
+        boolean unflushed = resumed;
+        boolean heartbeatInWrite = false;
         int written = 0;
         try {
             while (true) {
-                if (isClosed()) {
-                    finishDrain();
+                if (stopIfEnded()) {
                     return;
                 }
                 if (!out.isReady()) {
@@ -358,9 +330,10 @@ final class Subscriber implements SseEventSink, WriteListener {
                     }
                     continue;
                 }
-                boolean turnUsed = written >= BYTES_PER_TURN;
-                Batch batch = turnUsed ? Batch.EMPTY : take();
+                boolean turnUsed = written >= Outbox.BYTES_PER_TURN;
+                Outbox.Batch batch = turnUsed ? Outbox.Batch.EMPTY : take();
                 if (batch.length() > 0) {
+                    heartbeatInWrite = batch.heartbeat();
                     out.write(batch.bytes(), 0, batch.length());
                     unflushed = true;
                     written += batch.length();
@@ -372,6 +345,9 @@ final class Subscriber implements SseEventSink, WriteListener {
                     unflushed = false;
                 } else if (turnUsed) {
                     // more may be queued: let other clients' writes run first, then go on
+                    synchronized (lock) {
+                        drainer = null;
+                    }
                     delivery.drainSoon(this);
                     return;
                 } else if (finishDrain()) {
@@ -379,184 +355,169 @@ final class Subscriber implements SseEventSink, WriteListener {
                 }
             }
         } catch (IOException | IllegalStateException e) {
-            LOG.log(Level.FINE, () -> "writing to " + clientId + " failed: " + e);
-            boolean heartbeat;
-            synchronized (lock) {
-                heartbeat = heartbeatInFlight;
-            }
-            if (heartbeat) {
+            LOG.log(Level.FINE, () -> "writing to " + clientId() + " failed: " + e);
+            if (heartbeatInWrite) {
                 delivery.metrics().heartbeatFailed();
             }
-            stopDraining();
-            close(CloseReason.CLIENT_GONE, false);
-            delivery.later(this::endRequest, CONTAINER_END_GRACE);
+            writeFailed();
         }
     }
 
-    /** Some queued events, at most a turn's worth unless one alone is larger, in one array. */
-    private Batch take() {
-        byte[] first;
-        List<byte[]> more = null;
-        int length;
-        int events = 0;
-        boolean heartbeat = false;
-        long waited;
+    /** In a drain: true, after doing what the state asks, when the stream ended meanwhile and the drain stops. */
+    private boolean stopIfEnded() {
+        StreamState before;
         synchronized (lock) {
-            first = closed ? null : nextItem();
-            if (first == null) {
-                return Batch.EMPTY;
-            }
-            length = first.length;
-            if (first == HEARTBEAT) {
-                heartbeat = true;
-            } else {
-                events++;
-            }
-            for (byte[] next = nextItem(); next != null; next = nextItem()) {
-                if (length + next.length > BYTES_PER_TURN) {
-                    carry = next;
-                    break;
+            before = state;
+            switch (state) {
+                case ENDING_WRITING -> state = state.finish();
+                case GONE_WRITING -> {
+                    state = state.stopped();
+                    drainer = null;
+                    lock.notifyAll();
+                    return true;
                 }
-                if (more == null) {
-                    more = new ArrayList<>();
+                case WRITING, WRITING_RECALLED -> {
+                    return false;
                 }
-                more.add(next);
-                length += next.length;
-                if (next == HEARTBEAT) {
-                    heartbeat = true;
-                } else {
-                    events++;
+                default -> {
+                    drainer = null;
+                    return true;
                 }
             }
-            waited = System.nanoTime() - oldestQueuedNanos;
-            heartbeatInFlight = heartbeat;
+            drainer = null;
         }
-        if (more == null) {
-            return new Batch(first, length, events, waited);
-        }
-        byte[] bytes = new byte[length];
-        System.arraycopy(first, 0, bytes, 0, first.length);
-        int at = first.length;
-        for (byte[] item : more) {
-            System.arraycopy(item, 0, bytes, at, item.length);
-            at += item.length;
-        }
-        return new Batch(bytes, length, events, waited);
-    }
-
-    /** Under the lock: what comes next on the wire, or null. */
-    private byte[] nextItem() {
-        if (carry != null) {
-            byte[] next = carry;
-            carry = null;
-            return next;
-        }
-        if (opening != NO_OPENING) {
-            if (opening.hasNext()) {
-                return EncodedEvent.bytesOf(opening.next());
-            }
-            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
-            opening = NO_OPENING;
-        }
-        return queue.poll();
-    }
-
-    /** Bytes to write: the first {@code length} of {@code bytes}, holding {@code events} events (not heartbeats). */
-    private record Batch(byte[] bytes, int length, int events, long waitedNanos) {
-        static final Batch EMPTY = new Batch(new byte[0], 0, 0, 0);
+        completeRequest();
+        reportIfFirst(before, StreamState.ENDED);
+        return true;
     }
 
     /** The output is full: stop until the container calls back, unless it already has. True when stopped. */
     private boolean waitForWritable() {
-        boolean completeNow;
         synchronized (lock) {
-            if (writableAgain && !closed) {
-                writableAgain = false;
-                return false;
+            state = state.notReady();
+            if (state == StreamState.BLOCKED) {
+                drainer = null;
+                return true;
             }
-            completeNow = releaseDrain(true);
+            // called back meanwhile, or ending: the loop goes on and looks again
+            return false;
         }
-        if (completeNow) {
-            endRequest();
-        }
-        return true;
     }
 
-    /** Nothing left to write: stop, unless more arrived meanwhile. True when stopped. */
+    /** Nothing left to write: stop, unless more arrived meanwhile or the stream is to end now. True when stopped. */
     private boolean finishDrain() {
-        boolean completeNow;
-        boolean endNow;
+        StreamState before;
         synchronized (lock) {
-            if (!closed && (carry != null || opening.hasNext() || !queue.isEmpty())) {
+            before = state;
+            if (!state.isOpen()) {
                 return false;
             }
-            completeNow = releaseDrain(false);
-            endNow = endWhenWritten && !closed;
+            if (!outbox.isDrained()) {
+                return false;
+            }
+            if (!outbox.reachedEnd()) {
+                state = state.drained();
+                drainer = null;
+                return true;
+            }
+            // a shutdown's last retry: line is written and flushed
+            beginEnd(CloseReason.SHUTDOWN);
+            state = state.finish();
+            drainer = null;
         }
-        if (completeNow) {
-            endRequest();
-        }
-        if (endNow) {
-            close(CloseReason.SHUTDOWN);
-        }
+        completeRequest();
+        reportIfFirst(before, StreamState.ENDED);
         return true;
     }
 
-    /**
-     * Ends the stream once what is queued is written, after a last {@code retry:} line that tells the browser how
-     * long to wait before it reconnects: Herald is shutting down, and a spread of delays keeps its clients from
-     * all coming back in the same second.
-     */
-    void endWithRetry(long retryMs) {
-        boolean drain;
+    /** After a failed write: the container ends the request itself; if it has not within the grace, Herald does. */
+    private void writeFailed() {
+        StreamState before;
+        StreamState after;
         synchronized (lock) {
-            if (closed) {
-                return;
+            before = state;
+            if (before.isOpen()) {
+                reason = CloseReason.CLIENT_GONE;
             }
-            queue.add(("retry: " + retryMs + "\n\n").getBytes(StandardCharsets.US_ASCII));
-            endWhenWritten = true;
-            drain = claimDrain();
-        }
-        if (drain) {
-            delivery.drainSoon(this);
-        }
-    }
-
-    /** This drain stops early (a failed write, no threads left); whoever closes the stream completes it. */
-    private void stopDraining() {
-        synchronized (lock) {
-            releaseDrain(false);
-        }
-    }
-
-    /**
-     * Under the lock, in the same block as the check that decided to stop, so no send or container callback
-     * falls between the two: this drain stops, and a later send, heartbeat or callback starts the next. True
-     * when the stream was closed meanwhile and the caller must complete the request.
-     */
-    private boolean releaseDrain(boolean untilWritable) {
-        writableAgain = false;
-        awaitingWritable = untilWritable && !closed;
-        draining = false;
-        drainer = null;
-        if (waitingForDrain > 0) {
+            state = state.writeFailed();
+            after = state;
+            drainer = null;
+            outbox.clear();
             lock.notifyAll();
         }
-        return closed;
+        reportIfFirst(before, after);
+        if (after == StreamState.FAILED) {
+            // Tomcat dispatches an error and completes the request itself; completing it at the same moment makes
+            // it log a SEVERE race, so it gets a grace period first
+            delivery.afterGrace(this::graceExpired);
+        }
     }
 
-    /** Completes the request once, unless the container already ended it. */
-    private void endRequest() {
+    private void graceExpired() {
         synchronized (lock) {
-            if (endCalled || endedByContainer) {
+            if (state != StreamState.FAILED) {
                 return;
             }
-            endCalled = true;
+            state = state.graceExpired();
         }
+        completeRequest();
+    }
+
+    /** Under the lock: the stream must end for {@code why}; what was queued will not be written. */
+    private void beginEnd(CloseReason why) {
+        assert Thread.holdsLock(lock);
+        if (reason == null) {
+            reason = why;
+        }
+        state = state.end();
+        outbox.clear();
+    }
+
+    /** This thread made the stream {@link StreamState#ENDING}: it completes the request, unless someone did first. */
+    private void finishEnding() {
+        synchronized (lock) {
+            if (state != StreamState.ENDING) {
+                return;
+            }
+            state = state.finish();
+        }
+        completeRequest();
+        reportIfFirst(StreamState.ENDING, StreamState.ENDED);
+    }
+
+    /** Under the lock: whether the caller must start a drain, which the state now says is running. */
+    private boolean claimDrain() {
+        StreamState before = state;
+        state = state.queued();
+        return before == StreamState.IDLE;
+    }
+
+    /** Reports the end to the hub, once: from the change that made the stream over. */
+    private void reportIfFirst(StreamState before, StreamState after) {
+        assert !Thread.holdsLock(lock);
+        if (!before.isOver() && after.isOver()) {
+            CloseReason why;
+            synchronized (lock) {
+                why = reason;
+            }
+            onEnded.accept(this, why);
+        }
+    }
+
+    private void completeRequest() {
+        assert !Thread.holdsLock(lock);
         try {
-            end.run();
+            complete.run();
         } catch (RuntimeException e) {
-            LOG.log(Level.FINE, "ending the stream of " + clientId + " failed", e);
+            LOG.log(Level.FINE, "ending the stream of " + clientId() + " failed", e);
+        }
+    }
+
+    /** In a drain: the next batch to write, unless the stream is ending. */
+    private Outbox.Batch take() {
+        synchronized (lock) {
+            return state == StreamState.WRITING || state == StreamState.WRITING_RECALLED ? outbox.take()
+                    : Outbox.Batch.EMPTY;
         }
     }
 }

@@ -1,6 +1,6 @@
 package dev.herald.stream;
 
-import dev.herald.app.ApiException;
+import dev.herald.web.ApiException;
 import dev.herald.history.Event;
 import dev.herald.history.Topics;
 import java.util.ArrayList;

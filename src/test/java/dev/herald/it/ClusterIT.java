@@ -27,6 +27,7 @@ import org.jboss.arquillian.container.test.api.TargetsContainer;
 import org.jboss.arquillian.junit5.ArquillianExtension;
 import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -52,6 +53,9 @@ class ClusterIT {
     private static final Pattern CLIENT_ID = Pattern.compile("\\{\"clientId\":\"([A-Za-z0-9_-]{10})\".*");
     private static final RedisForTests REDIS = new RedisForTests();
     private static boolean running;
+    /** The injected controllers, kept so that {@link #stopTheCluster()} can stop what the tests started. */
+    private static ContainerController clusterContainers;
+    private static Deployer clusterDeployer;
 
     @ArquillianResource
     private ContainerController containers;
@@ -76,6 +80,8 @@ class ClusterIT {
 
     @BeforeEach
     void startCluster() throws Exception {
+        clusterContainers = containers;
+        clusterDeployer = deployer;
         if (!running) {
             assertFalse(REDIS.portInUse(), "something already listens on the test Redis port");
             deleteRecursively(Path.of(System.getProperty("it.cluster.dir", "target/cluster"), "redis"));
@@ -231,6 +237,13 @@ class ClusterIT {
                 awaitTrue(() -> get(a, "api/health/ready").statusCode() == 503, "A still ready without Redis");
                 assertTrue(get(b, "api/health/ready").body().contains("\"backbone\":{\"name\":\"redis\",\"status\":\"DOWN\"}"),
                         get(b, "api/health/ready").body());
+                // the client list degrades to this node's, and says so, rather than quietly shrinking
+                HttpResponse<String> clients = get(a, "api/clients");
+                assertEquals(200, clients.statusCode(), clients.body());
+                assertEquals("true", clients.headers().firstValue("Herald-Partial").orElse(null),
+                        clients.headers().map().toString());
+                assertTrue(clients.headers().firstValue("X-Total-Count").isEmpty(), clients.headers().map().toString());
+                assertTrue(clients.body().contains("\"topics\":[\"outage\"]"), clients.body());
                 // the streams stay open: quiet for a heartbeat interval, they get heartbeats
                 int heartbeats = count(onB.raw(), "\n: heartbeat\n");
                 awaitTrue(() -> count(onB.raw(), "\n: heartbeat\n") > heartbeats, "no heartbeat during the outage");
@@ -324,13 +337,15 @@ class ClusterIT {
         }
     }
 
-    @Test
-    @Order(9)
-    void stopTheCluster() throws Exception {
-        stopNodes();
-        REDIS.stop();
-        running = false;
-        assertFalse(REDIS.portInUse());
+    /** Whichever tests ran, even one alone: both nodes and Redis stop. */
+    @AfterAll
+    static void stopTheCluster() {
+        if (running) {
+            running = false;
+            stopNodes(clusterContainers, clusterDeployer);
+            REDIS.stop();
+            assertFalse(REDIS.portInUse());
+        }
     }
 
     private void startNodes() {
@@ -341,6 +356,10 @@ class ClusterIT {
     }
 
     private void stopNodes() {
+        stopNodes(containers, deployer);
+    }
+
+    private static void stopNodes(ContainerController containers, Deployer deployer) {
         for (String node : List.of(NODE_A, NODE_B)) {
             deployer.undeploy(node);
             containers.stop(node);

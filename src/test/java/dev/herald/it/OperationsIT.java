@@ -89,4 +89,20 @@ class OperationsIT extends DeployedWar {
         Map<String, Double> after = scrape();
         assertTrue(value(after, "herald_disconnects_total{reason=\"kicked\"}") >= 1);
     }
+
+    @Test
+    void aTokenThatMayPublishAndSubscribeEverywhereMayNotEndOtherClientsStreams() throws Exception {
+        try (SseStream stream = api.stream("topic=kick-star")) {
+            Matcher welcome = CLIENT_ID.matcher(stream.next().data());
+            assertTrue(welcome.matches());
+            stream.ready();
+
+            HttpResponse<String> refused = api.delete("api/clients/" + welcome.group(1), Tokens.all());
+
+            assertEquals(403, refused.statusCode(), refused.body());
+            assertTrue(refused.body().contains("$admin"), refused.body());
+            String id = api.publish("kick-star", "\"still open\"");
+            assertEquals(id, stream.await(e -> id.equals(e.id())).id());
+        }
+    }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.herald.app.ApiException;
+import dev.herald.web.ApiException;
 import jakarta.ws.rs.core.MediaType;
 import java.io.ByteArrayInputStream;
 import org.junit.jupiter.api.Test;

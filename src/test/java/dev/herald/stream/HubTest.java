@@ -8,9 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.InMemoryBackbone;
 import dev.herald.config.HeraldConfig;
+import dev.herald.history.EventDraft;
 import dev.herald.history.RunId;
-import dev.herald.publish.EventDraft;
+import dev.herald.metrics.HeraldMetrics;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -26,15 +28,27 @@ class HubTest {
             new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600);
 
     private final JerseyEvents sse = new JerseyEvents();
-    private final Hub hub = new Hub(CONFIG, Clock.systemUTC(), new InMemoryBackbone(CONFIG.historySize()));
+    private final HeraldMetrics metrics = new HeraldMetrics("single");
+    private final Delivery delivery = Delivery.withOwnThreads(metrics);
+    private final Hub hub = started(CONFIG);
     private final ExecutorService publisher = Executors.newSingleThreadExecutor();
     /** Calls write listeners back, as the container's threads do. */
     private final ExecutorService container = Executors.newCachedThreadPool();
     private final List<RecordingOutput> outputs = new ArrayList<>();
 
+    /** A hub as the composition root makes it: on an in-memory backbone, after the runtime started. */
+    private Hub started(HeraldConfig config) {
+        InMemoryBackbone backbone = new InMemoryBackbone(config.historySize());
+        Hub started = new Hub(config, Clock.systemUTC(), backbone, delivery, metrics);
+        backbone.start(started);
+        started.runtimeStarted(sse);
+        return started;
+    }
+
     @AfterEach
     void close() throws InterruptedException {
         hub.close();
+        delivery.close();
         publisher.shutdownNow();
         container.shutdownNow();
         assertTrue(publisher.awaitTermination(5, TimeUnit.SECONDS));
@@ -47,15 +61,34 @@ class HubTest {
     }
 
     private RecordingOutput subscribe(List<String> topics, boolean envelope, String lastEventId, boolean stalled) {
+        return subscribe(hub, topics, envelope, lastEventId, stalled, "test");
+    }
+
+    private RecordingOutput subscribe(Hub to, List<String> topics, boolean envelope, String lastEventId,
+            boolean stalled, String address) {
         RecordingOutput sink = new RecordingOutput(container, stalled);
         outputs.add(sink);
-        hub.subscribe(Subscription.of(topics, String.valueOf(envelope), lastEventId, null, 64), sink, sink::end, sse)
-                .start();
+        Hub.Admission admission = to.subscribe(Subscription.of(topics, String.valueOf(envelope), lastEventId, null, 64),
+                address, null, sink, sink::end);
+        if (admission.subscriber() == null) {
+            throw new RefusedForTest(admission.refusal());
+        }
+        admission.subscriber().start();
         return sink;
     }
 
+    private static final class RefusedForTest extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient ConnectionLimits.Refusal refusal;
+
+        RefusedForTest(ConnectionLimits.Refusal refusal) {
+            super(refusal.toString());
+            this.refusal = refusal;
+        }
+    }
+
     private String publish(String topic, String data) {
-        return hub.publish(new EventDraft(topic, "message", data, null), null, sse).id().toString();
+        return hub.publish(new EventDraft(topic, "message", data, null), null).id().toString();
     }
 
     private static boolean named(RecordingOutput.Written event, String name) {
@@ -166,12 +199,12 @@ class HubTest {
         for (int i = 0; i < CONFIG.subscriberQueueSize(); i++) {
             assertEquals(publish("t", String.valueOf(i)), healthy.next().id());
         }
-        assertEquals(2, hub.clientCount(), "dropped before its queue was full");
+        assertEquals(2, hub.localClientCount(), "dropped before its queue was full");
         assertEquals(false, stalled.isEnded());
         assertEquals(publish("t", "over"), healthy.next().id());
 
         assertTrue(stalled.awaitEnded(), "the stalled client's request was not ended");
-        assertEquals(1, hub.clientCount(), "the stalled client was not dropped");
+        assertEquals(1, hub.localClientCount(), "the stalled client was not dropped");
         assertEquals(0, stalled.writtenCount(), "written to while its output was not ready");
     }
 
@@ -205,11 +238,12 @@ class HubTest {
         assertEquals(id, busy.next().id());
 
         // one interval after both subscribed: only the stream that got nothing since is quiet
-        hub.heartbeat(subscribed + TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
+        Sweep sweep = new Sweep(Clock.systemUTC(), Duration.ofSeconds(CONFIG.heartbeatSeconds()));
+        sweep.run(hub.openStreams(), subscribed + TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
         assertEquals("heartbeat", quiet.next().comment());
         busy.assertNothingMore();
 
-        hub.heartbeat(subscribed + 3 * TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
+        sweep.run(hub.openStreams(), subscribed + 3 * TimeUnit.SECONDS.toNanos(CONFIG.heartbeatSeconds()));
         assertEquals("heartbeat", busy.next().comment());
         assertEquals("heartbeat", quiet.next().comment());
     }
@@ -220,9 +254,9 @@ class HubTest {
         sink.until(e -> named(e, "ready"));
         EventDraft draft = new EventDraft("t", "message", "{\"n\":1}", null);
 
-        Backbone.Published first = hub.publish(draft, "order-17", sse);
-        Backbone.Published again = hub.publish(draft, "order-17", sse);
-        Backbone.Published other = hub.publish(draft, "order-18", sse);
+        Backbone.Published first = hub.publish(draft, "order-17");
+        Backbone.Published again = hub.publish(draft, "order-17");
+        Backbone.Published other = hub.publish(draft, "order-18");
 
         assertEquals(false, first.repeated());
         assertEquals(true, again.repeated());
@@ -231,7 +265,7 @@ class HubTest {
         assertEquals(other.id().toString(), sink.next().id());
         sink.assertNothingMore();
         assertThrows(Backbone.IdempotencyKeyReusedException.class,
-                () -> hub.publish(new EventDraft("t", "message", "{\"n\":2}", null), "order-17", sse));
+                () -> hub.publish(new EventDraft("t", "message", "{\"n\":2}", null), "order-17"));
     }
 
     @Test
@@ -254,7 +288,7 @@ class HubTest {
         second.assertNothingMore();
         assertEquals("join", watcher.next().name());
 
-        hub.clients(10).stream().filter(c -> c.clientId().equals(visitorId)).findFirst().orElseThrow();
+        hub.clients(10).clients().stream().filter(c -> c.clientId().equals(visitorId)).findFirst().orElseThrow();
         visitor.disconnect();
         publish(null, "wake");
         RecordingOutput.Written leave;
@@ -281,6 +315,73 @@ class HubTest {
         assertEquals(false, hub.isReady());
         assertThrows(HubClosedException.class, () -> publish(null, "1"));
         assertThrows(HubClosedException.class, () -> subscribe(List.of(), false, null));
+    }
+
+    @Test
+    void refusesStreamsBeyondTheAddressAndNodeLimitsAndCountsThemFreeAgainWhenTheyEnd() throws InterruptedException {
+        Hub small = started(new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
+                new HeraldConfig.Limits(2, 1, 1000, List.of()), List.of(), 3600));
+        try {
+            RecordingOutput first = subscribe(small, List.of(), false, null, false, "10.0.0.1");
+            RefusedForTest sameAddress = assertThrows(RefusedForTest.class,
+                    () -> subscribe(small, List.of(), false, null, false, "10.0.0.1"));
+            assertEquals(new ConnectionLimits.Refusal(ConnectionLimits.Refusal.Kind.ADDRESS_FULL, 1), sameAddress.refusal);
+            subscribe(small, List.of(), false, null, false, "10.0.0.2");
+            RefusedForTest full = assertThrows(RefusedForTest.class,
+                    () -> subscribe(small, List.of(), false, null, false, "10.0.0.3"));
+            assertEquals(new ConnectionLimits.Refusal(ConnectionLimits.Refusal.Kind.NODE_FULL, 2), full.refusal);
+
+            first.until(e -> named(e, "ready"));
+            small.kick(clientIdOf(small, "10.0.0.1"));
+            assertTrue(first.awaitEnded());
+            subscribe(small, List.of(), false, null, false, "10.0.0.1").until(e -> named(e, "ready"));
+        } finally {
+            small.close();
+        }
+    }
+
+    private static String clientIdOf(Hub hub, String address) {
+        return hub.openStreams().stream().filter(s -> s.client().address().equals(address)).findFirst().orElseThrow()
+                .clientId();
+    }
+
+    @Test
+    void aStalledClientIsEndedOnADeliveryThreadAndOthersSeeItLeave() throws InterruptedException {
+        RecordingOutput watcher = subscribe(List.of("$presence"), false, null);
+        watcher.until(e -> named(e, "ready"));
+        RecordingOutput stalled = subscribe(List.of("t"), false, null, true);
+        String stalledId = clientId(watcher.next());
+
+        for (int i = 0; i <= CONFIG.subscriberQueueSize(); i++) {
+            publish("t", String.valueOf(i));
+        }
+
+        assertTrue(stalled.awaitEnded(), "the stalled client's request was not ended");
+        // ended outside the broadcast that found its queue full: on a delivery thread
+        assertTrue(stalled.endedBy().startsWith("herald-delivery"), stalled.endedBy());
+        RecordingOutput.Written leave = watcher.next();
+        assertEquals("leave", leave.name());
+        assertTrue(leave.data().contains(stalledId), leave.data());
+        assertEquals(1, hub.localClientCount());
+    }
+
+    @Test
+    void eventsPublishedBeforeTheRuntimeStartedAreCaughtUpOnButNotBroadcast() throws InterruptedException {
+        InMemoryBackbone backbone = new InMemoryBackbone(100);
+        Hub early = new Hub(CONFIG, Clock.systemUTC(), backbone, delivery, metrics);
+        backbone.start(early);
+        try {
+            String before = early.publish(new EventDraft("t", "message", "1", null), null).id().toString();
+            early.runtimeStarted(sse);
+            String origin = before.substring(0, before.indexOf('-')) + "-0";
+            RecordingOutput sink = subscribe(early, List.of("t"), false, origin, false, "test");
+
+            List<RecordingOutput.Written> opening = sink.until(e -> named(e, "ready"));
+            assertEquals(before, opening.get(1).id());
+            assertEquals("{\"replayed\":1}", opening.get(2).data());
+        } finally {
+            early.close();
+        }
     }
 
     private static String clientId(RecordingOutput.Written event) {

@@ -38,6 +38,8 @@ final class RecordingOutput extends ServletOutputStream {
     private volatile boolean stalled;
     private volatile boolean disconnected;
     private volatile AssertionError misuse;
+    /** The thread that ended the request. */
+    private volatile String endedBy;
 
     RecordingOutput(Executor container, boolean stalled) {
         this.container = container;
@@ -82,7 +84,12 @@ final class RecordingOutput extends ServletOutputStream {
 
     /** What the hub's {@code end} does: completes the request. */
     void end() {
+        endedBy = Thread.currentThread().getName();
         ended.countDown();
+    }
+
+    String endedBy() {
+        return endedBy;
     }
 
     /** The client goes away: every later write fails, as it does on a reset connection. */

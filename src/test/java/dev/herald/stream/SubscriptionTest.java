@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.herald.app.ApiException;
+import dev.herald.web.ApiException;
 import dev.herald.history.Event;
 import java.util.List;
 import org.junit.jupiter.api.Test;

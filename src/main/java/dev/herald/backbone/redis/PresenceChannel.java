@@ -1,7 +1,7 @@
 package dev.herald.backbone.redis;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.app.Json;
+import dev.herald.json.Json;
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.Topics;

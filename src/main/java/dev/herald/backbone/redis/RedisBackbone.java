@@ -1,7 +1,7 @@
 package dev.herald.backbone.redis;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.app.Json;
+import dev.herald.json.Json;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.ClientInfo;
 import dev.herald.backbone.IdempotencyKeys;
@@ -11,14 +11,17 @@ import dev.herald.history.EventId;
 import dev.herald.history.IdScheme;
 import dev.herald.history.RunId;
 import dev.herald.history.StreamId;
-import dev.herald.publish.EventDraft;
+import dev.herald.threads.OwnedThreads;
+import dev.herald.history.EventDraft;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeSet;
-import java.util.logging.Level;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.logging.Logger;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.StreamEntryID;
@@ -79,7 +82,8 @@ public final class RedisBackbone implements Backbone {
     private final NodeRegistry registry;
     private StreamReader reader;
     private PresenceChannel presence;
-    private final List<Thread> threads = new ArrayList<>();
+    /** One executor per loop, each with one named thread ({@code herald-redis-reader-1}...), shut down on close. */
+    private final Map<ExecutorService, OwnedThreads> loops = new LinkedHashMap<>();
 
     public RedisBackbone(RedisUri uri, int historySize) {
         this.uri = uri;
@@ -99,9 +103,9 @@ public final class RedisBackbone implements Backbone {
         reader = new StreamReader(pool, STREAM, historySize, listener, outage);
         outage.onFailure(listener::backboneFailed);
         presence = new PresenceChannel(pool, PRESENCE, ADMIN, node, listener);
-        threads.add(start("herald-redis-reader", reader));
-        threads.add(start("herald-redis-presence", presence));
-        threads.add(start("herald-redis-registry", registry));
+        run("herald-redis-reader", reader);
+        run("herald-redis-presence", presence);
+        run("herald-redis-registry", registry);
         LOG.info(() -> "node " + node + " uses Redis at " + uri.masked());
     }
 
@@ -148,8 +152,8 @@ public final class RedisBackbone implements Backbone {
             StreamEntryID entry = StreamEntries.entryId(streamId);
             return !jedis.xrange(STREAM, entry, entry, 1).isEmpty();
         } catch (JedisException e) {
-            LOG.log(Level.FINE, "could not look up " + id, e);
-            return false;
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: cannot tell whether " + id + " is stored", e);
         }
     }
 
@@ -187,7 +191,8 @@ public final class RedisBackbone implements Backbone {
                 } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
             }
         } catch (JedisException e) {
-            LOG.log(Level.FINE, "listing other nodes' clients failed", e);
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: other nodes' clients cannot be listed", e);
         }
         return clients;
     }
@@ -200,7 +205,8 @@ public final class RedisBackbone implements Backbone {
                 count += jedis.hlen(CLIENTS + other);
             }
         } catch (JedisException e) {
-            LOG.log(Level.FINE, "counting other nodes' clients failed", e);
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: other nodes' clients cannot be counted", e);
         }
         return count;
     }
@@ -243,17 +249,9 @@ public final class RedisBackbone implements Backbone {
             presence.stop();
         }
         registry.stop();
-        for (Thread thread : threads) {
-            try {
-                thread.join(RedisConnections.BLOCK.toMillis() + RedisConnections.COMMAND_TIMEOUT.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            if (thread.isAlive()) {
-                thread.interrupt();
-            }
-        }
+        // a blocked read notices the stop within its block time; a command within its timeout
+        Duration wait = RedisConnections.BLOCK.plus(RedisConnections.COMMAND_TIMEOUT).multipliedBy(2);
+        loops.forEach((executor, threads) -> threads.shutDownAndJoin(executor, wait));
         if (presence != null) {
             // a subscription that began after the first stop would block its thread: end it too
             presence.stop();
@@ -283,10 +281,10 @@ public final class RedisBackbone implements Backbone {
         return new ClientInfo(node.path("clientId").asText(), topics, node.path("connectedAt").asText());
     }
 
-    private static Thread start(String name, Runnable task) {
-        Thread thread = new Thread(task, name);
-        thread.setDaemon(true);
-        thread.start();
-        return thread;
+    private void run(String name, Runnable loop) {
+        OwnedThreads threads = new OwnedThreads(name);
+        ExecutorService executor = Executors.newSingleThreadExecutor(threads);
+        loops.put(executor, threads);
+        executor.execute(loop);
     }
 }

@@ -2,7 +2,7 @@ package dev.herald.backbone.redis;
 
 import dev.herald.history.Event;
 import dev.herald.history.StreamId;
-import dev.herald.publish.EventDraft;
+import dev.herald.history.EventDraft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -13,7 +13,7 @@ import dev.herald.config.RedisUri;
 import dev.herald.history.Event;
 import dev.herald.history.StreamId;
 import dev.herald.history.Topics;
-import dev.herald.publish.EventDraft;
+import dev.herald.history.EventDraft;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -203,6 +203,10 @@ class RedisBackboneTest {
             assertThrows(Backbone.UnavailableException.class, () -> a.publish(draft("lost"), null));
         }
         await(() -> !a.isAvailable(), "A reports Redis down");
+        // a read that fails is an outage too: said, never an empty answer that looks like the truth
+        assertThrows(Backbone.UnavailableException.class, () -> a.otherClients(10));
+        assertThrows(Backbone.UnavailableException.class, a::otherClientCount);
+        assertThrows(Backbone.UnavailableException.class, () -> a.isStored((StreamId) before.id()));
 
         redis.start();
         Backbone.Published after = null;

@@ -1,4 +1,4 @@
-package dev.herald.app;
+package dev.herald.web;
 
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;

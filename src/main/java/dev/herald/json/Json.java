@@ -1,4 +1,4 @@
-package dev.herald.app;
+package dev.herald.json;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;

@@ -1,4 +1,4 @@
-package dev.herald.app;
+package dev.herald.web;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -6,21 +6,21 @@ import java.lang.reflect.Type;
 
 /**
  * An event built with the runtime's {@code Sse}, together with its bytes on the wire. A broadcast hands the same
- * instance to every subscriber, so formatting happens once per event rather than once per subscriber.
+ * instance to every subscriber, so encoding happens once per event rather than once per subscriber.
  */
-final class EncodedEvent implements OutboundSseEvent {
+final class PreEncodedEvent implements OutboundSseEvent {
 
     private final OutboundSseEvent event;
     private final byte[] bytes;
 
-    EncodedEvent(OutboundSseEvent event) {
+    PreEncodedEvent(OutboundSseEvent event) {
         this.event = event;
-        this.bytes = EventEncoder.encode(event);
+        this.bytes = TextEventStream.encode(event);
     }
 
     /** The event's bytes, ready to write; shared, so callers must not change them. */
     static byte[] bytesOf(OutboundSseEvent event) {
-        return event instanceof EncodedEvent encoded ? encoded.bytes : EventEncoder.encode(event);
+        return event instanceof PreEncodedEvent encoded ? encoded.bytes : TextEventStream.encode(event);
     }
 
     @Override

@@ -1,26 +1,45 @@
 package dev.herald.stream;
 
-import dev.herald.app.Json;
+import dev.herald.json.Json;
+import dev.herald.backbone.ClientInfo;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.Replay;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
- * Builds Herald's events with the JAX-RS {@link Sse}, each encoded once for the wire: data is always one line of
- * JSON text.
+ * Herald's outbound events, built with the runtime's {@link Sse} and each encoded once for the wire: data is
+ * always one line of JSON text.
  */
-final class EventFormat {
+final class OutboundEvents {
 
     private final Sse sse;
 
-    EventFormat(Sse sse) {
+    OutboundEvents(Sse sse) {
         this.sse = sse;
+    }
+
+    /**
+     * What a new stream gets before live events, built as it is written: welcome, the reset or the events it
+     * missed, ready, and a join for each client already present ({@code present}, for a presence subscriber).
+     */
+    Iterator<OutboundSseEvent> opening(Client client, String lastEventId, Replay replay, List<ClientInfo> present,
+            int retryMs) {
+        Stream<OutboundSseEvent> head = Stream.of(welcome(client.clientId(), client.topics(), retryMs));
+        if (replay.isReset()) {
+            head = Stream.concat(head, Stream.of(reset(lastEventId, replay.reset())));
+        }
+        Stream<OutboundSseEvent> caughtUp = replay.events().stream().map(e -> event(e, client.envelope()));
+        Stream<OutboundSseEvent> ready = Stream.of(ready(replay.newest(), replay.events().size()));
+        Stream<OutboundSseEvent> joins = present.stream().map(other -> event(Presence.join(other), client.envelope()));
+        return Stream.of(head, caughtUp, ready, joins).flatMap(s -> s).iterator();
     }
 
     /** The first event of every stream; carries the reconnection delay and no id. */
@@ -28,7 +47,7 @@ final class EventFormat {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("clientId", clientId);
         data.put("topics", topics);
-        return new EncodedEvent(control("welcome", data).reconnectDelay(retryMs).build());
+        return new PreEncodedEvent(control("welcome", data).reconnectDelay(retryMs).build());
     }
 
     /** Tells a client that its Last-Event-ID cannot be honoured, so it reloads its state. No id. */
@@ -36,12 +55,12 @@ final class EventFormat {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("lastEventId", lastEventId);
         data.put("reason", reason.code());
-        return new EncodedEvent(control("reset", data).build());
+        return new PreEncodedEvent(control("reset", data).build());
     }
 
     /** Ends the catch-up part; its id positions the client even when it never gets a published event. */
     OutboundSseEvent ready(EventId position, int replayed) {
-        return new EncodedEvent(control("ready", Map.of("replayed", replayed)).id(position.toString()).build());
+        return new PreEncodedEvent(control("ready", Map.of("replayed", replayed)).id(position.toString()).build());
     }
 
     /** A published or presence event, its data wrapped with its topic when the client asked for envelopes. */
@@ -55,7 +74,7 @@ final class EventFormat {
         if (event.retryMs() != null) {
             builder.reconnectDelay(event.retryMs());
         }
-        return new EncodedEvent(builder.build());
+        return new PreEncodedEvent(builder.build());
     }
 
     private OutboundSseEvent.Builder control(String name, Map<String, ?> data) {

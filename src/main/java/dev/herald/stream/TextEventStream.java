@@ -4,13 +4,13 @@ import jakarta.ws.rs.sse.OutboundSseEvent;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Turns an event into the bytes of the {@code text/event-stream} format, once per event, so the same bytes go to
+ * The {@code text/event-stream} format: an event's bytes on the wire, made once per event so the same bytes go to
  * every subscriber. Fields come in Herald's order, {@code retry:} first, so a stream starts with its reconnection
  * delay, then {@code id:}, {@code event:} and {@code data:}, and a blank line ends the event.
  */
-final class EventEncoder {
+final class TextEventStream {
 
-    private EventEncoder() {
+    private TextEventStream() {
     }
 
     static byte[] encode(OutboundSseEvent event) {

@@ -2,22 +2,27 @@ package dev.herald.publish;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.herald.app.ApiException;
-import dev.herald.app.Json;
+import dev.herald.web.ApiException;
+import dev.herald.json.Json;
+import dev.herald.history.EventDraft;
 import dev.herald.history.Topics;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * A publish request, validated: {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000}}.
- * Anything else is refused with a 4xx before it can reach the wire.
+ * Reads a publish request into an {@link EventDraft}:
+ * {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000}}. Anything else is refused with a 4xx
+ * before it can reach the wire.
  */
-public record EventDraft(String topic, String type, String data, Integer retryMs) {
+public final class EventDraftParser {
 
     private static final Set<String> FIELDS = Set.of("topic", "type", "data", "retry");
     static final int MIN_RETRY_MS = 1000;
     static final int MAX_RETRY_MS = 600_000;
+
+    private EventDraftParser() {
+    }
 
     /** Parses a UTF-8 JSON body. */
     public static EventDraft parse(byte[] body) {

@@ -4,16 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.herald.app.ApiException;
+import dev.herald.history.EventDraft;
+import dev.herald.web.ApiException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-class EventDraftTest {
+class EventDraftParserTest {
 
     private static EventDraft parse(String json) {
-        return EventDraft.parse(json.getBytes(StandardCharsets.UTF_8));
+        return EventDraftParser.parse(json.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -92,7 +93,7 @@ class EventDraftTest {
     void refusesInvalidUtf8() {
         byte[] body = {'{', '"', 'd', 'a', 't', 'a', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
 
-        ApiException e = assertThrows(ApiException.class, () -> EventDraft.parse(body));
+        ApiException e = assertThrows(ApiException.class, () -> EventDraftParser.parse(body));
 
         assertEquals("malformed_json", e.code());
     }

@@ -1,0 +1,69 @@
+package dev.herald.app;
+
+import dev.herald.auth.Access;
+import dev.herald.auth.ClientAddress;
+import dev.herald.backbone.Backbone;
+import dev.herald.backbone.Backbones;
+import dev.herald.config.HeraldConfig;
+import dev.herald.metrics.HeraldMetrics;
+import dev.herald.publish.PublishRate;
+import dev.herald.stream.Delivery;
+import dev.herald.stream.Hub;
+import dev.herald.stream.Sweep;
+import dev.herald.web.Components;
+import jakarta.servlet.ServletContext;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * One deployment of Herald: makes its parts in order, puts them where the web boundary finds them, and closes
+ * them in the reverse order. The one owner of every thread and connection Herald has.
+ */
+final class Node implements AutoCloseable {
+
+    private final Backbone backbone;
+    private final HeraldMetrics metrics;
+    private final Delivery delivery;
+    private final Hub hub;
+    private final Sweep sweep;
+
+    private Node(Backbone backbone, HeraldMetrics metrics, Delivery delivery, Hub hub, Sweep sweep) {
+        this.backbone = backbone;
+        this.metrics = metrics;
+        this.delivery = delivery;
+        this.hub = hub;
+        this.sweep = sweep;
+    }
+
+    static Node start(HeraldConfig config, ServletContext context) {
+        ClientAddress addresses = new ClientAddress(config.limits().trustedProxies());
+        // first: a key Herald cannot use stops the deployment before any thread starts
+        Access access = Access.of(config, addresses);
+        Clock clock = Clock.systemUTC();
+        Backbone backbone = Backbones.of(config);
+        HeraldMetrics metrics = new HeraldMetrics(backbone.node());
+        Delivery delivery = Delivery.withOwnThreads(metrics);
+        Hub hub = new Hub(config, clock, backbone, delivery, metrics);
+        metrics.gauge("herald.connections", "streams open on this node", hub::localClientCount);
+        backbone.start(hub);
+        Sweep sweep = new Sweep(clock, Duration.ofSeconds(config.heartbeatSeconds()));
+        sweep.start(hub);
+        Components.put(context, HeraldConfig.class, config);
+        Components.put(context, ClientAddress.class, addresses);
+        Components.put(context, Access.class, access);
+        Components.put(context, PublishRate.class, new PublishRate(config.limits().publishPerSecond()));
+        Components.put(context, HeraldMetrics.class, metrics);
+        Components.put(context, Hub.class, hub);
+        return new Node(backbone, metrics, delivery, hub, sweep);
+    }
+
+    /** Ends every stream, then stops the threads and connections that served them. */
+    @Override
+    public void close() {
+        sweep.close();
+        hub.close();
+        backbone.close();
+        delivery.close();
+        metrics.close();
+    }
+}

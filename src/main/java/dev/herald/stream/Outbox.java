@@ -1,0 +1,155 @@
+package dev.herald.stream;
+
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * What waits to be written to one stream, in order: the opening (welcome, catch-up or reset, ready), then live
+ * events and heartbeats, and after a shutdown's last {@code retry:} line, its end. Live events are bounded by
+ * {@code herald.subscriber.queue-size}; the opening is not, and is produced lazily, so a long catch-up costs no
+ * memory up front. Not thread-safe: its {@link Subscriber} guards it with its lock.
+ */
+final class Outbox {
+
+    /** Bytes written per turn on a delivery thread before other clients get theirs. */
+    static final int BYTES_PER_TURN = 64 * 1024;
+    private static final byte[] HEARTBEAT = ": heartbeat\n\n".getBytes(StandardCharsets.UTF_8);
+    /** Queued after a shutdown's last {@code retry:} line: the stream ends once everything before it is written. */
+    private static final byte[] END_OF_STREAM = new byte[0];
+    private static final Iterator<OutboundSseEvent> NO_OPENING = Collections.emptyIterator();
+
+    private final int limit;
+    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    private Iterator<OutboundSseEvent> opening = NO_OPENING;
+    /** Taken for a write it did not fit in; it goes first next time. */
+    private byte[] carry;
+    /** {@link System#nanoTime()} when something was last queued (or the stream opened): a heartbeat waits for quiet. */
+    private long lastQueuedNanos = System.nanoTime();
+    /** {@link System#nanoTime()} when the oldest event now queued was queued (or the stream opened). */
+    private long oldestQueuedNanos = lastQueuedNanos;
+
+    Outbox(int limit) {
+        this.limit = limit;
+    }
+
+    void open(Iterator<OutboundSseEvent> openingEvents) {
+        opening = openingEvents;
+    }
+
+    /** Queues a live event; false, queuing nothing, when {@code limit} events already wait. */
+    boolean add(byte[] event) {
+        if (queue.size() >= limit) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (queue.isEmpty()) {
+            oldestQueuedNanos = now;
+        }
+        queue.add(event);
+        lastQueuedNanos = now;
+        return true;
+    }
+
+    /** Queues a heartbeat if nothing was queued for {@code quietNanos} up to {@code nowNanos} and nothing waits. */
+    boolean addHeartbeatIfQuiet(long nowNanos, long quietNanos) {
+        if (nowNanos - lastQueuedNanos < quietNanos || !queue.isEmpty() || carry != null) {
+            return false;
+        }
+        queue.add(HEARTBEAT);
+        lastQueuedNanos = nowNanos;
+        return true;
+    }
+
+    /** Queues a last {@code retry:} line, then the end: nothing queued after it is written. */
+    void addLastRetry(long retryMs) {
+        queue.add(("retry: " + retryMs + "\n\n").getBytes(StandardCharsets.US_ASCII));
+        queue.add(END_OF_STREAM);
+    }
+
+    /** Nothing more to write, though the end may wait: see {@link #reachedEnd()}. */
+    boolean isDrained() {
+        return carry == null && !opening.hasNext() && (queue.isEmpty() || queue.peek() == END_OF_STREAM);
+    }
+
+    /** Everything before a shutdown's end has been taken. */
+    boolean reachedEnd() {
+        return isDrained() && queue.peek() == END_OF_STREAM;
+    }
+
+    /** Drops what waits: the stream is ending. */
+    void clear() {
+        queue.clear();
+        carry = null;
+        opening = NO_OPENING;
+    }
+
+    /** What comes next, at most a turn's worth unless one event alone is larger, in one array; empty for none. */
+    Batch take() {
+        byte[] first = next();
+        if (first == null) {
+            return Batch.EMPTY;
+        }
+        int length = first.length;
+        int events = first == HEARTBEAT ? 0 : 1;
+        boolean heartbeat = first == HEARTBEAT;
+        List<byte[]> more = null;
+        for (byte[] item = next(); item != null; item = next()) {
+            if (length + item.length > BYTES_PER_TURN) {
+                carry = item;
+                break;
+            }
+            if (more == null) {
+                more = new ArrayList<>();
+            }
+            more.add(item);
+            length += item.length;
+            if (item == HEARTBEAT) {
+                heartbeat = true;
+            } else {
+                events++;
+            }
+        }
+        long waited = System.nanoTime() - oldestQueuedNanos;
+        if (more == null) {
+            return new Batch(first, length, events, heartbeat, waited);
+        }
+        byte[] bytes = new byte[length];
+        System.arraycopy(first, 0, bytes, 0, first.length);
+        int at = first.length;
+        for (byte[] item : more) {
+            System.arraycopy(item, 0, bytes, at, item.length);
+            at += item.length;
+        }
+        return new Batch(bytes, length, events, heartbeat, waited);
+    }
+
+    /** What comes next on the wire, or null; the end of a stream is left for the drain to see. */
+    private byte[] next() {
+        if (carry != null) {
+            byte[] next = carry;
+            carry = null;
+            return next;
+        }
+        if (opening != NO_OPENING) {
+            if (opening.hasNext()) {
+                return PreEncodedEvent.bytesOf(opening.next());
+            }
+            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
+            opening = NO_OPENING;
+        }
+        return queue.peek() == END_OF_STREAM ? null : queue.poll();
+    }
+
+    /**
+     * Bytes to write: the first {@code length} of {@code bytes}, holding {@code events} events and, when
+     * {@code heartbeat}, a heartbeat; the oldest of them waited {@code waitedNanos}.
+     */
+    record Batch(byte[] bytes, int length, int events, boolean heartbeat, long waitedNanos) {
+        static final Batch EMPTY = new Batch(new byte[0], 0, 0, false, 0);
+    }
+}

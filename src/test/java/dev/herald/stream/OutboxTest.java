@@ -1,0 +1,85 @@
+package dev.herald.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OutboxTest {
+
+    private static byte[] event(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(Outbox.Batch batch) {
+        return new String(batch.bytes(), 0, batch.length(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void takesTheOpeningFirstThenEverythingQueuedInOneArray() {
+        Outbox outbox = new Outbox(10);
+        JerseyEvents sse = new JerseyEvents();
+        outbox.open(List.<jakarta.ws.rs.sse.OutboundSseEvent>of(new PreEncodedEvent(sse.newEventBuilder().comment("hello").build())).iterator());
+        outbox.add(event("a\n\n"));
+        outbox.add(event("b\n\n"));
+
+        Outbox.Batch batch = outbox.take();
+
+        assertEquals(": hello\n\na\n\nb\n\n", text(batch));
+        assertEquals(3, batch.events());
+        assertTrue(outbox.isDrained());
+        assertEquals(0, outbox.take().length());
+    }
+
+    @Test
+    void refusesALiveEventBeyondItsLimit() {
+        Outbox outbox = new Outbox(2);
+
+        assertTrue(outbox.add(event("1")));
+        assertTrue(outbox.add(event("2")));
+        assertFalse(outbox.add(event("3")));
+        assertEquals("12", text(outbox.take()));
+    }
+
+    @Test
+    void aTurnTakesAtMostItsBytesAndTheRestComesNext() {
+        Outbox outbox = new Outbox(10);
+        byte[] big = new byte[Outbox.BYTES_PER_TURN - 10];
+        outbox.add(big);
+        outbox.add(event("0123456789ab"));
+
+        assertEquals(big.length, outbox.take().length());
+        assertFalse(outbox.isDrained());
+        assertEquals("0123456789ab", text(outbox.take()));
+    }
+
+    @Test
+    void aHeartbeatOnlyWhenQuietAndNothingWaits() {
+        Outbox outbox = new Outbox(10);
+        long now = System.nanoTime();
+
+        assertFalse(outbox.addHeartbeatIfQuiet(now, 1_000_000_000L));
+        assertTrue(outbox.addHeartbeatIfQuiet(now + 2_000_000_000L, 1_000_000_000L));
+        assertFalse(outbox.addHeartbeatIfQuiet(now + 9_000_000_000L, 1_000_000_000L), "one already waits");
+        Outbox.Batch batch = outbox.take();
+        assertEquals(": heartbeat\n\n", text(batch));
+        assertTrue(batch.heartbeat());
+        assertEquals(0, batch.events());
+    }
+
+    @Test
+    void theEndOfAStreamIsReachedOnlyOnceEverythingBeforeItIsTaken() {
+        Outbox outbox = new Outbox(10);
+        outbox.add(event("a\n\n"));
+        outbox.addLastRetry(4000);
+        outbox.add(event("after the end\n\n"));
+
+        assertFalse(outbox.reachedEnd());
+        assertEquals("a\n\nretry: 4000\n\n", text(outbox.take()));
+        assertTrue(outbox.reachedEnd());
+        assertEquals(0, outbox.take().length(), "nothing after the end is written");
+    }
+}
