@@ -53,9 +53,6 @@ class ClusterIT {
     private static final Pattern CLIENT_ID = Pattern.compile("\\{\"clientId\":\"([A-Za-z0-9_-]{10})\".*");
     private static final RedisForTests REDIS = new RedisForTests();
     private static boolean running;
-    /** The injected controllers, kept so that {@link #stopTheCluster()} can stop what the tests started. */
-    private static ContainerController clusterContainers;
-    private static Deployer clusterDeployer;
 
     @ArquillianResource
     private ContainerController containers;
@@ -80,8 +77,6 @@ class ClusterIT {
 
     @BeforeEach
     void startCluster() throws Exception {
-        clusterContainers = containers;
-        clusterDeployer = deployer;
         if (!running) {
             assertFalse(REDIS.portInUse(), "something already listens on the test Redis port");
             deleteRecursively(Path.of(System.getProperty("it.cluster.dir", "target/cluster"), "redis"));
@@ -337,12 +332,14 @@ class ClusterIT {
         }
     }
 
-    /** Whichever tests ran, even one alone: both nodes and Redis stop. */
+    /**
+     * Whichever tests ran, even one alone, Redis stops; Arquillian stops the two nodes right after, as it stops
+     * every manual container after its class ({@code StopManualContainers} on {@code AfterClass}).
+     */
     @AfterAll
-    static void stopTheCluster() {
+    static void stopRedis() {
         if (running) {
             running = false;
-            stopNodes(clusterContainers, clusterDeployer);
             REDIS.stop();
             assertFalse(REDIS.portInUse());
         }
@@ -356,10 +353,6 @@ class ClusterIT {
     }
 
     private void stopNodes() {
-        stopNodes(containers, deployer);
-    }
-
-    private static void stopNodes(ContainerController containers, Deployer deployer) {
         for (String node : List.of(NODE_A, NODE_B)) {
             deployer.undeploy(node);
             containers.stop(node);
