@@ -33,10 +33,6 @@ public final class History {
         return ids;
     }
 
-    public int capacity() {
-        return ring.length;
-    }
-
     /** Keeps a newer event, dropping the oldest beyond capacity. */
     public void append(Event event) {
         if (event.id().compareTo(newestId()) <= 0) {

@@ -86,7 +86,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     /** A new stream, or why this node does not take it. */
-    public record Admission(Subscriber subscriber, ConnectionLimits.Refusal refusal) {
+    record Admission(Subscriber subscriber, ConnectionLimits.Refusal refusal) {
     }
 
     /**
@@ -97,7 +97,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * @throws HubClosedException when the hub is shutting down
      * @throws Backbone.UnavailableException when the catch-up needs the backbone and it cannot be reached
      */
-    public Admission subscribe(Subscription subscription, String address, Instant expiresAt, ServletOutputStream out,
+    Admission subscribe(Subscription subscription, String address, Instant expiresAt, ServletOutputStream out,
             Runnable complete) {
         if (subscription.lastEventId() != null) {
             awaitStored(subscription.lastEventId());
