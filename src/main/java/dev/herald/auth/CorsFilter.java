@@ -45,8 +45,7 @@ public class CorsFilter extends HttpFilter {
             chain.doFilter(request, response);
             return;
         }
-        boolean sameOrigin = origin.equalsIgnoreCase(request.getScheme() + "://" + request.getHeader("Host"));
-        if (!sameOrigin && !allows(origin)) {
+        if (!isSameOrigin(origin, request) && !allows(origin)) {
             refuse(response);
             return;
         }
@@ -64,6 +63,24 @@ public class CorsFilter extends HttpFilter {
             return;
         }
         chain.doFilter(request, response);
+    }
+
+    /**
+     * Whether {@code origin} is the address this request was sent to. Asked of the request's server name and port,
+     * not of a {@code Host} header: HTTP/2 has none (the address travels as {@code :authority}), and a browser
+     * leaves the port out of {@code Origin} when it is the scheme's default.
+     */
+    static boolean isSameOrigin(String origin, HttpServletRequest request) {
+        String scheme = request.getScheme();
+        String host = request.getServerName();
+        if (host.indexOf(':') >= 0 && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        int port = request.getServerPort();
+        String withPort = scheme + "://" + host + ":" + port;
+        boolean defaultPort = ("http".equalsIgnoreCase(scheme) && port == 80)
+                || ("https".equalsIgnoreCase(scheme) && port == 443);
+        return origin.equalsIgnoreCase(withPort) || (defaultPort && origin.equalsIgnoreCase(scheme + "://" + host));
     }
 
     private static void refuse(HttpServletResponse response) throws IOException {

@@ -48,11 +48,12 @@ public class EventsResource {
         AsyncContext async = request.startAsync();
         // a stream ends when Herald or the client ends it, never on the servlet's async timeout (30 s on Tomcat)
         async.setTimeout(0);
-        StreamEndListener streamEnd = new StreamEndListener();
+        Hub hub = Components.get(context, Hub.class);
+        StreamEndListener streamEnd = new StreamEndListener(hub::lastRetryMs);
         async.addListener(streamEnd);
         Hub.Admission admission;
         try {
-            admission = Components.get(context, Hub.class).subscribe(subscription, address, listener.expiresAt(),
+            admission = hub.subscribe(subscription, address, listener.expiresAt(),
                     response.getOutputStream(), async::complete);
         } catch (RuntimeException e) {
             // takes effect once this dispatch returns, after the runtime has written the error

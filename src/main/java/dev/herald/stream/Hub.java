@@ -310,11 +310,19 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             closed = true;
             open = new ArrayList<>(subscribers.values());
         }
-        long spreadMs = Math.max(1000, Math.min(60_000, open.size() * 2L));
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        open.forEach(subscriber -> subscriber.endWithRetry(config.retryMs() + random.nextLong(spreadMs)));
+        open.forEach(subscriber -> subscriber.endWithRetry(lastRetryMs()));
         awaitNoStreams(SHUTDOWN_WAIT);
         open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.SHUTDOWN));
+    }
+
+    /**
+     * The {@code retry:} a stream gets when the node stops: {@code herald.retry.ms} plus a random delay spread over
+     * a second per 500 open streams (1 to 60 s), so that thousands of browsers do not all come back in the same
+     * second.
+     */
+    long lastRetryMs() {
+        long spreadMs = Math.max(1000, Math.min(60_000, localClientCount() * 2L));
+        return config.retryMs() + ThreadLocalRandom.current().nextLong(spreadMs);
     }
 
     /** Waits, up to {@code wait}, until every stream has reported its end. */

@@ -39,6 +39,8 @@ final class Subscriber implements SseEventSink, WriteListener {
             CompletableFuture.failedStage(new IllegalStateException("client too slow: queue full"));
     /** Non-blocking writes never wait for the client; this only bounds the unexpected. */
     private static final Duration CONTAINER_CLOSE_WAIT = Duration.ofSeconds(5);
+    /** How long a container timing a stream out waits for a running drain to write its last retry: line. */
+    private static final Duration LAST_RETRY_WAIT = Duration.ofSeconds(1);
 
     /** Why a stream ended. */
     enum CloseReason { CLIENT_GONE, SLOW, SHUTDOWN, BEHIND, TOKEN_EXPIRED, KICKED, LIFETIME }
@@ -102,7 +104,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             if (state != StreamState.ACCEPTED) {
                 return;
             }
-            state = state.start();
+            set(state.start());
         }
         try {
             out.setWriteListener(this);
@@ -182,7 +184,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     public void onWritePossible() {
         synchronized (lock) {
             StreamState before = state;
-            state = state.writable();
+            set(state.writable());
             if (before != StreamState.BLOCKED) {
                 return;
             }
@@ -228,6 +230,58 @@ final class Subscriber implements SseEventSink, WriteListener {
     }
 
     /**
+     * The container times the request out. Herald's streams have no timeout of their own, so this means the
+     * application is being stopped: Tomcat times out every open request once its context stops, before Herald's
+     * own shutdown runs. Until this returns the request is still Herald's, so an idle stream gets its last
+     * {@code retry:} line, written and flushed here, and is completed: a clean end, as at a server stop. A stream
+     * a drain is writing gets the line queued behind what it writes, and this waits (briefly) for that drain to
+     * end it. Otherwise (a full socket, an end already under way that does not finish in time) the container
+     * ends the request as it would any other.
+     */
+    void containerTimedOut(long retryMs) {
+        boolean finishHere;
+        boolean drainHere = false;
+        boolean wait = false;
+        synchronized (lock) {
+            if (state == StreamState.IDLE || state == StreamState.WRITING || state == StreamState.WRITING_RECALLED) {
+                outbox.addLastRetry(retryMs);
+                claimDrain();
+            }
+            finishHere = state == StreamState.ENDING;
+            if (state.isWriting() && state != StreamState.GONE_WRITING) {
+                // a drain only handed over to a delivery thread is run here instead: it has not started
+                drainHere = drainer == null;
+                wait = drainer != null && drainer != Thread.currentThread();
+            }
+        }
+        if (finishHere) {
+            finishEnding();
+        }
+        if (drainHere) {
+            drain();
+        }
+        if (wait) {
+            awaitOver(LAST_RETRY_WAIT);
+        }
+        containerEnded();
+    }
+
+    /** Waits, at most {@code wait}, until the stream is over. */
+    private void awaitOver(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (lock) {
+            long left;
+            try {
+                while (!state.isOver() && (left = deadline - System.nanoTime()) > 0) {
+                    lock.wait(Math.max(1, left / 1_000_000));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
      * The container ended the request (the client went away, a timeout, an undeploy): stop, and return only once
      * nothing writes to the request any more, because the container recycles it for another client. A drain that
      * is running is waited for; one that is only handed over to a delivery thread will stop before it writes.
@@ -241,7 +295,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             if (before.isOpen()) {
                 reason = CloseReason.CLIENT_GONE;
             }
-            state = state.containerEnded();
+            set(state.containerEnded());
             after = state;
             outbox.clear();
             // a drain that is only handed over stops before it touches the output; one that runs may be writing
@@ -270,8 +324,7 @@ final class Subscriber implements SseEventSink, WriteListener {
         synchronized (lock) {
             before = state;
             if (state == StreamState.GONE_WRITING) {
-                state = state.stopped();
-                lock.notifyAll();
+                set(state.stopped());
                 return;
             }
             if (!state.isWriting() && state != StreamState.ENDING) {
@@ -281,7 +334,7 @@ final class Subscriber implements SseEventSink, WriteListener {
                 reason = CloseReason.SHUTDOWN;
             }
             // this thread holds the drain it was refused, so it may finish the stream
-            state = state.end().finish();
+            set(state.end().finish());
             outbox.clear();
         }
         completeRequest();
@@ -305,10 +358,12 @@ final class Subscriber implements SseEventSink, WriteListener {
         boolean handedToEnd;
         synchronized (lock) {
             handedToEnd = state == StreamState.ENDING;
-            if (state.isWriting()) {
+            if (!handedToEnd) {
+                if (!state.isWriting() || drainer != null) {
+                    // nothing to write, or another thread took this drain over (a container timing it out)
+                    return;
+                }
                 drainer = Thread.currentThread();
-            } else if (!handedToEnd) {
-                return;
             }
         }
         if (handedToEnd) {
@@ -369,11 +424,10 @@ final class Subscriber implements SseEventSink, WriteListener {
         synchronized (lock) {
             before = state;
             switch (state) {
-                case ENDING_WRITING -> state = state.finish();
+                case ENDING_WRITING -> set(state.finish());
                 case GONE_WRITING -> {
-                    state = state.stopped();
+                    set(state.stopped());
                     drainer = null;
-                    lock.notifyAll();
                     return true;
                 }
                 case WRITING, WRITING_RECALLED -> {
@@ -394,7 +448,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     /** The output is full: stop until the container calls back, unless it already has. True when stopped. */
     private boolean waitForWritable() {
         synchronized (lock) {
-            state = state.notReady();
+            set(state.notReady());
             if (state == StreamState.BLOCKED) {
                 drainer = null;
                 return true;
@@ -416,13 +470,13 @@ final class Subscriber implements SseEventSink, WriteListener {
                 return false;
             }
             if (!outbox.reachedEnd()) {
-                state = state.drained();
+                set(state.drained());
                 drainer = null;
                 return true;
             }
             // a shutdown's last retry: line is written and flushed
             beginEnd(CloseReason.SHUTDOWN);
-            state = state.finish();
+            set(state.finish());
             drainer = null;
         }
         completeRequest();
@@ -439,11 +493,10 @@ final class Subscriber implements SseEventSink, WriteListener {
             if (before.isOpen()) {
                 reason = CloseReason.CLIENT_GONE;
             }
-            state = state.writeFailed();
+            set(state.writeFailed());
             after = state;
             drainer = null;
             outbox.clear();
-            lock.notifyAll();
         }
         reportIfFirst(before, after);
         if (after == StreamState.FAILED) {
@@ -458,7 +511,7 @@ final class Subscriber implements SseEventSink, WriteListener {
             if (state != StreamState.FAILED) {
                 return;
             }
-            state = state.graceExpired();
+            set(state.graceExpired());
         }
         completeRequest();
     }
@@ -469,7 +522,7 @@ final class Subscriber implements SseEventSink, WriteListener {
         if (reason == null) {
             reason = why;
         }
-        state = state.end();
+        set(state.end());
         outbox.clear();
     }
 
@@ -479,16 +532,25 @@ final class Subscriber implements SseEventSink, WriteListener {
             if (state != StreamState.ENDING) {
                 return;
             }
-            state = state.finish();
+            set(state.finish());
         }
         completeRequest();
         reportIfFirst(StreamState.ENDING, StreamState.ENDED);
     }
 
+    /** Under the lock: the one place the state changes; a thread waiting for the end is woken when it comes. */
+    private void set(StreamState next) {
+        assert Thread.holdsLock(lock);
+        state = next;
+        if (next.isOver()) {
+            lock.notifyAll();
+        }
+    }
+
     /** Under the lock: whether the caller must start a drain, which the state now says is running. */
     private boolean claimDrain() {
         StreamState before = state;
-        state = state.queued();
+        set(state.queued());
         return before == StreamState.IDLE;
     }
 

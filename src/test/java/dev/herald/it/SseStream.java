@@ -174,6 +174,31 @@ final class SseStream implements AutoCloseable {
         } while (!(next instanceof Throwable));
     }
 
+    /**
+     * Waits up to {@code seconds} for the server to end the stream, skipping events; true when it ended cleanly
+     * (the chunked response's last chunk, or the end of a response without chunks), false when the connection was
+     * cut off.
+     */
+    boolean awaitCleanEnd(int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        Object next;
+        do {
+            long left = deadline - System.nanoTime();
+            next = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+            assertNotNull(next, "the stream did not end within " + seconds + " s");
+        } while (!(next instanceof Throwable));
+        return next instanceof CleanEnd;
+    }
+
+    /** The response ended as HTTP says it should. */
+    private static final class CleanEnd extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CleanEnd() {
+            super("end of stream");
+        }
+    }
+
     /** Waits for the server to end the stream. */
     void awaitEnd() throws InterruptedException {
         Object next;
@@ -227,7 +252,7 @@ final class SseStream implements AutoCloseable {
                     default -> throw new IOException("unknown field: " + line);
                 }
             }
-            events.add(new IOException("end of stream"));
+            events.add(new CleanEnd());
         } catch (IOException | RuntimeException e) {
             events.add(e);
         } catch (InterruptedException e) {

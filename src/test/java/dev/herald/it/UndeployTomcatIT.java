@@ -27,16 +27,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Undeploying Herald with 200 streams open ends every stream cleanly, with a last {@code retry:} where it can be
- * written, and leaves
- * Tomcat's log free of SEVERE lines, stack traces and leak warnings (threads, ThreadLocals, JDBC, timers).
+ * Undeploying Herald with 300 streams open ends every stream cleanly: each gets its last {@code retry:} line and
+ * the end of the chunked response, as at a server stop, although Tomcat times the streams out before Herald's own
+ * shutdown runs (see docs/operations.md). Tomcat's log stays free of SEVERE lines, stack traces and leak warnings
+ * (threads, ThreadLocals, JDBC, timers, requests still running).
  */
 @ExtendWith(ArquillianExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class UndeployTomcatIT {
 
     private static final String DRAINED = "drained";
-    private static final int STREAMS = 200;
+    private static final int STREAMS = 300;
 
     @ArquillianResource
     private Deployer deployer;
@@ -74,15 +75,18 @@ class UndeployTomcatIT {
 
             deployer.undeploy(DRAINED);
 
+            int clean = 0;
             int withRetry = 0;
             for (SseStream stream : streams) {
-                stream.awaitEnd(30);
+                if (stream.awaitCleanEnd(30)) {
+                    clean++;
+                }
                 if (stream.raw().matches("(?s).*\nretry: [0-9]+\n\n$")) {
                     withRetry++;
                 }
             }
-            // a stream whose socket is busy at that moment ends without it (the container no longer calls back)
-            assertTrue(withRetry > 0, "no stream got a last retry: line");
+            assertEquals(STREAMS, withRetry, "streams that ended with their last retry: line");
+            assertEquals(STREAMS, clean, "streams whose response ended cleanly");
         } finally {
             for (SseStream stream : streams) {
                 stream.close();
@@ -90,7 +94,7 @@ class UndeployTomcatIT {
             readers.shutdownNow();
         }
         String written = readFrom(log, logBefore);
-        for (String bad : List.of("SEVERE", "Exception", "ThreadLocal")) {
+        for (String bad : List.of("SEVERE", "Exception", "ThreadLocal", "yet to finish")) {
             assertTrue(!written.contains(bad), "the log has '" + bad + "' after the undeploy:\n" + written);
         }
         // Tomcat's own utility thread can be caught running the context's background work at the check, and is

@@ -95,6 +95,18 @@ final class StreamHarness {
         subscriber.containerEnded();
     }
 
+    /**
+     * The container times the request out (its context is stopping): Herald may end it within the callback; what
+     * is not completed when the callback returns, the container ends.
+     */
+    void containerTimesOut() {
+        if (requestEnded) {
+            return;
+        }
+        subscriber.containerTimedOut(2000);
+        containerEnds();
+    }
+
     boolean runOne(Queue<Runnable> tasks) {
         Runnable task = tasks.poll();
         if (task == null) {

@@ -16,7 +16,8 @@ import net.jqwik.api.constraints.IntRange;
 /**
  * Random interleavings of everything that can happen to one stream: events published, drains run, the socket
  * filling and draining, the container calling back or ending the request, the client going away, kicks, token
- * expiry and shutdown, some of them in the middle of a write as another thread would. Whatever the order, every
+ * expiry, shutdown and the container timing the request out (an undeploy), some of them in the middle of a
+ * write as another thread would. Whatever the order, every
  * event is written at most once and in order, nothing is written where it must not be, the request is completed
  * at most once and never after the container ended it, and the stream ends exactly once.
  */
@@ -24,6 +25,7 @@ class StreamStatePropertyTest {
 
     enum Step {
         PUBLISH, RUN_DELIVERY, RUN_CONTAINER, RUN_GRACE, SOCKET_FULL, SOCKET_DRAINS, CLIENT_GONE, CONTAINER_ENDS,
+        CONTAINER_TIMES_OUT,
         KICK, TOKEN_EXPIRES, SHUTDOWN, HEARTBEAT,
         KICK_DURING_WRITE, CONTAINER_ENDS_DURING_WRITE, CALLBACK_DURING_WRITE, PUBLISH_DURING_WRITE,
         SHUTDOWN_DURING_WRITE, SOCKET_FULL_DURING_WRITE, GONE_DURING_WRITE
@@ -41,7 +43,7 @@ class StreamStatePropertyTest {
                 Tuple.of(3, Arbitraries.just(Step.SOCKET_DRAINS)),
                 Tuple.of(2, Arbitraries.of(Step.HEARTBEAT, Step.CALLBACK_DURING_WRITE,
                         Step.PUBLISH_DURING_WRITE, Step.SOCKET_FULL_DURING_WRITE)),
-                Tuple.of(1, Arbitraries.of(Step.CLIENT_GONE, Step.CONTAINER_ENDS, Step.KICK,
+                Tuple.of(1, Arbitraries.of(Step.CLIENT_GONE, Step.CONTAINER_ENDS, Step.CONTAINER_TIMES_OUT, Step.KICK,
                         Step.TOKEN_EXPIRES, Step.SHUTDOWN, Step.KICK_DURING_WRITE, Step.CONTAINER_ENDS_DURING_WRITE,
                         Step.SHUTDOWN_DURING_WRITE, Step.GONE_DURING_WRITE)));
         return step.list().ofMinSize(1).ofMaxSize(80);
@@ -90,6 +92,7 @@ class StreamStatePropertyTest {
             case SOCKET_DRAINS -> stream.output.drainSocket();
             case CLIENT_GONE -> stream.output.breakConnection();
             case CONTAINER_ENDS -> stream.containerEnds();
+            case CONTAINER_TIMES_OUT -> stream.containerTimesOut();
             case KICK -> subscriber.close(Subscriber.CloseReason.KICKED);
             case TOKEN_EXPIRES -> subscriber.close(Subscriber.CloseReason.TOKEN_EXPIRED);
             case SHUTDOWN -> subscriber.endWithRetry(1000);

@@ -203,4 +203,83 @@ class SubscriberTest {
         assertEquals(StreamState.ENDED, stream.subscriber.state());
         assertEquals(List.of(Subscriber.CloseReason.CLIENT_GONE), stream.reports);
     }
+
+    @Test
+    void aTimeoutFromTheContainerEndsAnIdleStreamWithALastRetryBeforeTheCallbackReturns() {
+        live(10, 0);
+        stream.publish();
+        stream.quiesce();
+
+        stream.subscriber.containerTimedOut(4321);
+
+        assertTrue(stream.output.flushed.toString().endsWith("retry: 4321\n\n"), stream.output.flushed.toString());
+        assertEquals(1, stream.completions, "not completed within the callback");
+        assertFalse(stream.containerEndedFirst);
+        assertEquals(List.of(Subscriber.CloseReason.SHUTDOWN), stream.reports);
+        assertEquals(StreamState.ENDED, stream.subscriber.state());
+    }
+
+    @Test
+    void aTimeoutWhileAStreamIsHandedToADeliveryThreadRunsThatDrainItself() {
+        live(10, 0);
+        stream.publish();
+        assertEquals(1, stream.deliveryTasks.size());
+
+        stream.subscriber.containerTimedOut(4321);
+
+        assertEquals(List.of(0), stream.received);
+        assertTrue(stream.output.flushed.toString().endsWith("retry: 4321\n\n"), stream.output.flushed.toString());
+        assertEquals(1, stream.completions);
+        stream.quiesce();
+        assertEquals(1, stream.completions, "the handed-over drain ran as well");
+    }
+
+    @Test
+    void aTimeoutWhileAnotherThreadDrainsWaitsForThatDrainToWriteTheLastRetry() throws Exception {
+        live(10, 0);
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        stream.output.duringNextWrite(() -> {
+            writing.countDown();
+            try {
+                assertTrue(release.await(5, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stream.publish();
+        Thread delivery = new Thread(() -> stream.runOne(stream.deliveryTasks), "delivery");
+        delivery.start();
+        assertTrue(writing.await(5, TimeUnit.SECONDS));
+        Thread container = new Thread(() -> stream.subscriber.containerTimedOut(4321), "container");
+        container.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (container.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(Thread.State.TIMED_WAITING, container.getState(), "the container did not wait for the drain");
+
+        release.countDown();
+        delivery.join(5000);
+        container.join(5000);
+
+        assertTrue(stream.output.flushed.toString().endsWith("retry: 4321\n\n"), stream.output.flushed.toString());
+        assertEquals(1, stream.completions);
+        assertEquals(List.of(Subscriber.CloseReason.SHUTDOWN), stream.reports);
+    }
+
+    @Test
+    void aTimeoutOfAStreamWhoseSocketIsFullLeavesTheEndToTheContainer() {
+        live(10, 0);
+        stream.output.fill();
+        stream.publish();
+        stream.runOne(stream.deliveryTasks);
+        assertEquals(StreamState.BLOCKED, stream.subscriber.state());
+
+        stream.containerTimesOut();
+
+        assertEquals(0, stream.completions);
+        assertEquals(List.of(Subscriber.CloseReason.CLIENT_GONE), stream.reports);
+        assertEquals(StreamState.ENDED, stream.subscriber.state());
+    }
 }
