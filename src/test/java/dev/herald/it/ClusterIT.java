@@ -29,6 +29,7 @@ import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -329,6 +330,170 @@ class ClusterIT {
             String live = a.publish("restart", "\"live\"");
             assertEquals(live, onB.next().id());
             onB.assertNothingMore();
+        }
+    }
+
+    /**
+     * Behind nginx, a node killed with SIGKILL while events are published steadily: its subscribers' streams are
+     * cut, they reconnect through the balancer to the survivor with their Last-Event-ID and catch up; a publish
+     * the dead node took but did not answer is retried with its Idempotency-Key. Every subscriber gets every
+     * accepted event exactly once, in order. Node B is started again afterwards: its WAR is still in its
+     * {@code webapps}, so the new process deploys it, and Arquillian can undeploy it after the class as usual.
+     */
+    @Test
+    @Order(9)
+    void behindALoadBalancerANodeKilledMidStreamCostsNoEvent() throws Exception {
+        Assumptions.assumeTrue(NginxForTests.isInstalled(), "nginx is not installed (Debian's package nginx; "
+                + ".ci/run installs it): the load balancer test is skipped");
+        NginxForTests nginx = new NginxForTests();
+        nginx.start(List.of(Integer.getInteger("it.node-a.http.port"), Integer.getInteger("it.node-b.http.port")));
+        try {
+            Api balanced = new Api(new URL("http://127.0.0.1:" + nginx.port() + "/herald/"), readers);
+            int events = 150;
+            List<FailoverReader> subscribers = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                FailoverReader reader = new FailoverReader(balanced, String.valueOf(events - 1));
+                subscribers.add(reader);
+                readers.execute(reader);
+            }
+            for (FailoverReader reader : subscribers) {
+                assertTrue(reader.opened.await(30, TimeUnit.SECONDS), "a subscriber did not connect through nginx");
+            }
+            List<String> accepted = new ArrayList<>();
+            for (int i = 0; i < events; i++) {
+                if (i == 50) {
+                    killNodeB();
+                }
+                accepted.add(publishUntilAccepted(balanced, i));
+                Thread.sleep(20);
+            }
+            int reconnected = 0;
+            for (FailoverReader reader : subscribers) {
+                assertTrue(reader.done.await(60, TimeUnit.SECONDS), "a subscriber did not get the last event");
+                assertEquals(null, reader.failure, "a subscriber failed");
+                assertEquals(accepted, reader.received, "what one subscriber received");
+                reconnected += reader.connections.get() > 1 ? 1 : 0;
+            }
+            // about half the streams were on the killed node
+            assertTrue(reconnected >= 5, reconnected + " subscribers reconnected");
+        } finally {
+            nginx.stop();
+            if (!nodeBAnswers()) {
+                containers.stop(NODE_B);
+                containers.start(NODE_B);
+                awaitTrue(ClusterIT::nodeBAnswers, "node B did not come back");
+            }
+        }
+    }
+
+    private static boolean nodeBAnswers() {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    new URL(node("it.node-b.http.port"), "api/health/ready").toURI()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException | java.net.URISyntaxException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Sends SIGKILL to node B's JVM: no shutdown, no last retry:, its sockets reset by the kernel. */
+    private static void killNodeB() throws InterruptedException {
+        String base = "-Dcatalina.base=" + Path.of(System.getProperty("it.cluster.dir", "target/cluster"), "node-b");
+        List<ProcessHandle> nodeB = ProcessHandle.current().descendants()
+                .filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(base)).orElse(false))
+                .toList();
+        assertEquals(1, nodeB.size(), "node B's process among " + ProcessHandle.current().descendants().count());
+        nodeB.get(0).destroyForcibly();
+        nodeB.get(0).onExit().orTimeout(10, TimeUnit.SECONDS).join();
+    }
+
+    /** Publishes event {@code i} with its own Idempotency-Key until a node answers 202; at most 30 s. */
+    private static String publishUntilAccepted(Api node, int i) throws InterruptedException {
+        byte[] body = ("{\"topic\":\"failover\",\"data\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response = node.post("api/events", "application/json", body,
+                        Map.of("Idempotency-Key", "failover-" + i));
+                if (response.statusCode() == 202) {
+                    Matcher id = Pattern.compile("\\{\"id\":\"([0-9]+-[0-9]+)\"}").matcher(response.body());
+                    assertTrue(id.matches(), response.body());
+                    return id.group(1);
+                }
+                last = response.statusCode() + " " + response.body();
+            } catch (IOException e) {
+                last = e.toString();
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("event " + i + " was never accepted: " + last);
+    }
+
+    /**
+     * One browser behind the balancer: reads the stream, and whenever it ends reconnects with the id of the last
+     * event it saw, until it has the event whose data is {@code lastData}. Records every published event's id.
+     */
+    private static final class FailoverReader implements Runnable {
+
+        private final Api balanced;
+        private final String lastData;
+        final List<String> received = java.util.Collections.synchronizedList(new ArrayList<>());
+        final java.util.concurrent.CountDownLatch opened = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        volatile Throwable failure;
+
+        FailoverReader(Api balanced, String lastData) {
+            this.balanced = balanced;
+            this.lastData = lastData;
+        }
+
+        @Override
+        public void run() {
+            String lastEventId = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            try {
+                while (System.nanoTime() < deadline) {
+                    Map<String, String> headers = lastEventId == null ? Map.of() : Map.of("Last-Event-ID", lastEventId);
+                    SseStream stream;
+                    try {
+                        stream = balanced.stream("topic=failover", headers);
+                    } catch (IOException e) {
+                        Thread.sleep(100);
+                        continue;
+                    }
+                    try (stream) {
+                        if (stream.status() != 200) {
+                            Thread.sleep(100);
+                            continue;
+                        }
+                        connections.incrementAndGet();
+                        for (var next = stream.nextOrEnd(30); next.isPresent(); next = stream.nextOrEnd(30)) {
+                            SseEvent event = next.get();
+                            if (event.type().equals("ready")) {
+                                opened.countDown();
+                            } else if (event.type().equals("message")) {
+                                received.add(event.id());
+                                if (lastData.equals(event.data())) {
+                                    done.countDown();
+                                    return;
+                                }
+                            }
+                            if (event.id() != null) {
+                                lastEventId = event.id();
+                            }
+                        }
+                    }
+                }
+                throw new AssertionError("no last event within 120 s");
+            } catch (Throwable e) {
+                failure = e;
+                done.countDown();
+            }
         }
     }
 

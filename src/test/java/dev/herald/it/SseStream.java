@@ -111,6 +111,16 @@ final class SseStream implements AutoCloseable {
         return (SseEvent) next;
     }
 
+    /**
+     * The next event, or empty once the stream has ended (cleanly or cut off); fails when neither happens within
+     * {@code seconds}.
+     */
+    java.util.Optional<SseEvent> nextOrEnd(int seconds) throws InterruptedException {
+        Object next = events.poll(seconds, TimeUnit.SECONDS);
+        assertNotNull(next, "neither an event nor the end within " + seconds + " s");
+        return next instanceof Throwable ? java.util.Optional.empty() : java.util.Optional.of((SseEvent) next);
+    }
+
     /** Every event up to and including the first that matches. */
     List<SseEvent> until(Predicate<SseEvent> last) throws InterruptedException {
         List<SseEvent> received = new ArrayList<>();
