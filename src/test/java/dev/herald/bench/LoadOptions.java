@@ -16,7 +16,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         int events, double rate, int publishers, int payloadBytes, double connectRate, int connectBatch,
         int connectTimeoutSeconds, int stalled, int stalledRcvbuf, int stallSeconds, int reconnectAfter,
         boolean reconnectOnEof, int drainSeconds, int idleSeconds, boolean idleOnly, List<Long> serverPids,
-        boolean jvm, int deadlineSeconds, int selectors, boolean progress, Path out) {
+        boolean jvm, int deadlineSeconds, int selectors, boolean progress, Path out, int publishRetrySeconds) {
 
     /** The only host the tool connects to: it is a benchmark of a server on this machine, never of someone else's. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -39,6 +39,8 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
               --events M                      bench events to publish (100)
               --rate R                        events per second, 0 = as fast as possible (0)
               --publishers P                  publishes in flight at once (4)
+              --publish-retry-seconds S       herald: each publish carries its own Idempotency-Key and a failed one
+                                              is sent again, same body and key, for up to S seconds (0 = off)
               --payload-bytes B               pad each payload to B bytes (0 = no padding)
               --connect-rate R                new connections per second, 0 = all at once (0)
               --connect-batch N               connections opened per selector pass when not paced (256)
@@ -100,6 +102,8 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         require(!jvm || !serverPids.isEmpty(), "--jvm needs --server-pid");
         range("--deadline-seconds", deadlineSeconds, 1, 7 * 24 * 3600);
         range("--selectors", selectors, 1, 64);
+        range("--publish-retry-seconds", publishRetrySeconds, 0, 3600);
+        require(publishRetrySeconds == 0 || target == Target.HERALD, "--publish-retry-seconds is for herald only");
     }
 
     public static Builder builder() {
@@ -189,6 +193,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             }
             case "--deadline-seconds" -> builder.deadlineSeconds(integer(name, value));
             case "--selectors" -> builder.selectors(integer(name, value));
+            case "--publish-retry-seconds" -> builder.publishRetrySeconds(integer(name, value));
             case "--out" -> builder.out(Path.of(value));
             default -> throw new IllegalArgumentException("unknown option " + name);
         }
@@ -282,6 +287,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         private int selectors = 1;
         private boolean progress = true;
         private Path out;
+        private int publishRetrySeconds;
 
         private Builder() {
         }
@@ -452,12 +458,17 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             return this;
         }
 
+        public Builder publishRetrySeconds(int publishRetrySeconds) {
+            this.publishRetrySeconds = publishRetrySeconds;
+            return this;
+        }
+
         /** Checks the values; throws {@link IllegalArgumentException} naming the option that is wrong. */
         public LoadOptions build() {
             return new LoadOptions(label, target, base, publishBase, token, context, topic, subscribers, events, rate, publishers,
                     payloadBytes, connectRate, connectBatch, connectTimeoutSeconds, stalled, stalledRcvbuf,
                     stallSeconds, reconnectAfter, reconnectOnEof, drainSeconds, idleSeconds, idleOnly, serverPids, jvm,
-                    deadlineSeconds, selectors, progress, out);
+                    deadlineSeconds, selectors, progress, out, publishRetrySeconds);
         }
     }
 }

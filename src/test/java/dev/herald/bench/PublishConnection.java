@@ -40,20 +40,25 @@ final class PublishConnection implements AutoCloseable {
         this.address = address;
         String authorization = token == null ? "" : "Authorization: Bearer " + token + "\r\n";
         this.head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: application/json\r\n"
-                + authorization + "Content-Length: ").getBytes(StandardCharsets.US_ASCII);
+                + authorization).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** POSTs {@code body} and returns the answer's status; the connection stays open unless the server ends it. */
     int post(byte[] body) throws IOException {
+        return post(body, null);
+    }
+
+    /** As {@link #post(byte[])}, with an {@code Idempotency-Key} header unless {@code idempotencyKey} is null. */
+    int post(byte[] body, String idempotencyKey) throws IOException {
         boolean retry = reused;
         try {
-            return exchange(body);
+            return exchange(body, idempotencyKey);
         } catch (EOFException | SocketException e) {
             // a kept-alive connection the server closed while idle fails before any answer: open a new one, once
             if (!retry || answering) {
                 throw e;
             }
-            return exchange(body);
+            return exchange(body, idempotencyKey);
         }
     }
 
@@ -82,14 +87,15 @@ final class PublishConnection implements AutoCloseable {
         reused = false;
     }
 
-    private int exchange(byte[] body) throws IOException {
+    private int exchange(byte[] body, String idempotencyKey) throws IOException {
         if (socket == null) {
             open();
         }
         answering = false;
         try {
             out.write(head);
-            out.write((body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String key = idempotencyKey == null ? "" : "Idempotency-Key: " + idempotencyKey + "\r\n";
+            out.write((key + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
             int status = readAnswer();

@@ -29,6 +29,8 @@ final class Publisher implements AutoCloseable {
     private static final int MAX_ERROR_KINDS = 64;
     /** How often the waiting run wakes to print progress and look at the deadline. */
     private static final long TICK_MILLIS = 100;
+    /** Between two tries of one publish with {@code --publish-retry-seconds}: a balancer's failover takes longer. */
+    private static final long RETRY_MILLIS = 100;
 
     private final LoadOptions options;
     private final ExecutorService threads;
@@ -146,19 +148,33 @@ final class Publisher implements AutoCloseable {
         }
     }
 
-    private void send(PublishConnection connection, int seq) {
+    private void send(PublishConnection connection, int seq) throws InterruptedException {
         long sentAt = System.nanoTime();
         String payload = BenchPayload.format(seq, sentAt, options.payloadBytes());
         byte[] body = options.target().publishBody(payload, options).getBytes(StandardCharsets.UTF_8);
-        attempted.incrementAndGet();
+        // with retries, the same body under the same key: a publish the server stored but did not answer is not
+        // stored twice (the key's first answer comes back)
+        String key = options.publishRetrySeconds() > 0 ? options.label() + "-" + seq : null;
+        long giveUp = sentAt + TimeUnit.SECONDS.toNanos(options.publishRetrySeconds());
         String error;
-        try {
-            int status = connection.post(body);
-            error = status / 100 == 2 ? null : "status " + status;
-        } catch (SocketTimeoutException e) {
-            error = "timeout";
-        } catch (IOException e) {
-            error = stopped ? "stopped" : SubscriberLoop.reason(e);
+        while (true) {
+            attempted.incrementAndGet();
+            try {
+                int status = connection.post(body, key);
+                error = status / 100 == 2 ? null : "status " + status;
+            } catch (SocketTimeoutException e) {
+                error = "timeout";
+            } catch (IOException e) {
+                error = stopped ? "stopped" : SubscriberLoop.reason(e);
+            }
+            if (error == null || key == null || stopped || System.nanoTime() - giveUp >= 0) {
+                break;
+            }
+            synchronized (lock) {
+                String kind = "retried after " + error;
+                errors.merge(errors.size() < MAX_ERROR_KINDS || errors.containsKey(kind) ? kind : "other", 1L, Long::sum);
+            }
+            TimeUnit.MILLISECONDS.sleep(RETRY_MILLIS);
         }
         long now = System.nanoTime();
         synchronized (lock) {
