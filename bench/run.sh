@@ -3,7 +3,7 @@
 # peers (the article's Express design and Nchan), with the same load tool, on this machine, on 127.0.0.1 only.
 #
 #   bash bench/run.sh                 # every scenario, every target (about 25 minutes here)
-#   bash bench/run.sh idle fanout     # some scenarios
+#   bash bench/run.sh idle fanout     # some scenarios (stalled100: 100 of 1,000 stop reading at once)
 #   TARGETS="herald nchan" bash bench/run.sh steady
 #   TARGETS="floor" bash bench/run.sh steady    # the servlet floor (bench/floor) in Herald's Tomcat
 #   HERALD_GC=-XX:+UseParallelGC TARGETS=herald bash bench/run.sh steady   # Herald on another collector
@@ -170,6 +170,20 @@ scenario_stalled() { # 1,000 subscribers at 100 events/s, with and without 10 th
         esac
         load baseline-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100
         load stalled-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100 --stalled 10 \
+            --stalled-rcvbuf 4096 --stall-seconds 20
+        stop_server
+    done
+}
+
+scenario_stalled100() { # 1,000 subscribers at 100 events/s, with and without 100 that stop reading at once
+    for target in $TARGETS; do
+        case "$target" in
+            herald) start herald -Dherald.run.send-buffer=8192 ;;
+            nchan) start nchan small-send-buffer ;;
+            *) start "$target" ;;
+        esac
+        load baseline100-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100
+        load stalled100-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100 --stalled 100 \
             --stalled-rcvbuf 4096 --stall-seconds 20
         stop_server
     done

@@ -17,6 +17,12 @@ import java.util.concurrent.TimeUnit;
  * the subscribers it gave work to and then hands them over in groups: one task per group rather than one per
  * subscriber keeps the fan-out to ten thousand streams from being mostly queue traffic. The same threads finish
  * the streams a broadcast found too slow, so that no stream ends inside a broadcast.
+ *
+ * <p>Two pools: what a broadcast hands over runs on {@code herald-delivery-*}; what continues a long write (a
+ * catch-up of thousands of events, 64 KiB a turn), a heartbeat or a shutdown's last line runs on
+ * {@code herald-delivery-bulk-*}, half as many. So when a hundred clients come back at once and replay their
+ * catch-ups, the live events of everyone else are not queued behind those turns, and the bulk work, which never
+ * waits for the live work either, takes at most half the cores.
  */
 public final class Delivery implements AutoCloseable {
 
@@ -28,7 +34,10 @@ public final class Delivery implements AutoCloseable {
      */
     static final Duration CONTAINER_END_GRACE = Duration.ofSeconds(5);
 
-    private final Executor writers;
+    /** Runs what a broadcast hands over. */
+    private final Executor live;
+    /** Runs the rest: the next turn of a long write, heartbeats, shutdowns' last lines. */
+    private final Executor bulk;
     /** Runs a task {@link #CONTAINER_END_GRACE} from now. */
     private final Executor afterGrace;
     private final HeraldMetrics metrics;
@@ -37,29 +46,37 @@ public final class Delivery implements AutoCloseable {
     /** Marked by the current broadcast; guarded by the hub's lock, like every broadcast. */
     private List<Subscriber> marked = new ArrayList<>();
 
+    /** On a test's executor: one for both pools, run in the order given. */
     Delivery(Executor writers, Executor afterGrace, HeraldMetrics metrics) {
-        this(writers, afterGrace, metrics, () -> { });
+        this(writers, writers, afterGrace, metrics, () -> { });
     }
 
-    private Delivery(Executor writers, Executor afterGrace, HeraldMetrics metrics, Runnable stop) {
-        this.writers = writers;
+    private Delivery(Executor live, Executor bulk, Executor afterGrace, HeraldMetrics metrics, Runnable stop) {
+        this.live = live;
+        this.bulk = bulk;
         this.afterGrace = afterGrace;
         this.metrics = metrics;
         this.stop = stop;
     }
 
-    /** Delivery on threads of its own, {@code herald-delivery-*} (one per core, at least two) and a timer. */
+    /**
+     * Delivery on threads of its own: {@code herald-delivery-*} (one per core, at least two),
+     * {@code herald-delivery-bulk-*} (half as many, at least one) and a timer.
+     */
     public static Delivery withOwnThreads(HeraldMetrics metrics) {
-        OwnedThreads deliveryThreads = new OwnedThreads("herald-delivery");
+        OwnedThreads liveThreads = new OwnedThreads("herald-delivery");
+        OwnedThreads bulkThreads = new OwnedThreads("herald-delivery-bulk");
         OwnedThreads timerThreads = new OwnedThreads("herald-delivery-timer");
-        ExecutorService executor = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()),
-                deliveryThreads);
+        int cores = Runtime.getRuntime().availableProcessors();
+        ExecutorService live = Executors.newFixedThreadPool(Math.max(2, cores), liveThreads);
+        ExecutorService bulk = Executors.newFixedThreadPool(Math.max(1, cores / 2), bulkThreads);
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(timerThreads);
         Executor afterGrace = task -> timer.schedule(task, CONTAINER_END_GRACE.toMillis(), TimeUnit.MILLISECONDS);
-        return new Delivery(executor, afterGrace, metrics, () -> {
+        return new Delivery(live, bulk, afterGrace, metrics, () -> {
             // what waits for the grace runs now: those requests are completed before the threads go
             timer.shutdownNow().forEach(Runnable::run);
-            deliveryThreads.shutDownAndJoin(executor, Duration.ofSeconds(10));
+            liveThreads.shutDownAndJoin(live, Duration.ofSeconds(10));
+            bulkThreads.shutDownAndJoin(bulk, Duration.ofSeconds(10));
             timerThreads.join(Duration.ofSeconds(1));
         });
     }
@@ -83,7 +100,7 @@ public final class Delivery implements AutoCloseable {
         for (int from = 0; from < batch.size(); from += SUBSCRIBERS_PER_TASK) {
             List<Subscriber> group = batch.subList(from, Math.min(batch.size(), from + SUBSCRIBERS_PER_TASK));
             try {
-                writers.execute(() -> group.forEach(Subscriber::drain));
+                live.execute(() -> group.forEach(Subscriber::drain));
             } catch (RejectedExecutionException e) {
                 // only once the hub has closed, when no stream is left to broadcast to
                 group.forEach(Subscriber::drainRefused);
@@ -91,10 +108,10 @@ public final class Delivery implements AutoCloseable {
         }
     }
 
-    /** Starts draining one subscriber now, outside any broadcast. */
+    /** Starts draining one subscriber soon, outside any broadcast, on a bulk thread. */
     void drainSoon(Subscriber subscriber) {
         try {
-            writers.execute(subscriber::drain);
+            bulk.execute(subscriber::drain);
         } catch (RejectedExecutionException e) {
             subscriber.drainRefused();
         }

@@ -57,7 +57,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private final ConnectionLimits limits;
     /** Built with the runtime's {@code Sse} once it has started; until then events only go to the history. */
     private OutboundEvents events;
-    private boolean closed;
+    /** Set once, under the lock, when the hub starts to close; volatile so a publish may read it without the lock. */
+    private volatile boolean closed;
 
     /** A hub that receives nothing until {@code backbone.start(hub)}, and delivers nothing until {@link #runtimeStarted}. */
     public Hub(HeraldConfig config, Clock clock, Backbone backbone, Delivery delivery, HeraldMetrics metrics) {
@@ -151,10 +152,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * @throws HubClosedException when the hub is shutting down
      */
     public Backbone.Published publish(EventDraft draft, String idempotencyKey) {
-        synchronized (lock) {
-            if (closed) {
-                throw new HubClosedException();
-            }
+        // read without the lock: a publish must not queue behind subscribers that are being registered
+        if (closed) {
+            throw new HubClosedException();
         }
         // not under the lock: the backbone hands the event back to stored() (lock order)
         Backbone.Published published = backbone.publish(draft, idempotencyKey);

@@ -12,7 +12,9 @@ import java.util.List;
  * What waits to be written to one stream, in order: the opening (welcome, catch-up or reset, ready), then live
  * events and heartbeats, and after a shutdown's last {@code retry:} line, its end. Live events are bounded by
  * {@code herald.subscriber.queue-size}; the opening is not, and is produced lazily, so a long catch-up costs no
- * memory up front. Not thread-safe: its {@link Subscriber} guards it with its lock.
+ * memory up front. Not thread-safe: its {@link Subscriber} guards it with its lock, except the encoding of the
+ * opening ({@link Opening#take()}), which the one draining thread does without it, so that a broadcast that
+ * enqueues for this stream never waits for a catch-up of thousands of events to be encoded.
  */
 final class Outbox {
 
@@ -32,6 +34,7 @@ final class Outbox {
     private long lastQueuedNanos = System.nanoTime();
     /** {@link System#nanoTime()} when the oldest event now queued was queued (or the stream opened). */
     private long oldestQueuedNanos = lastQueuedNanos;
+    private final long openedNanos = lastQueuedNanos;
 
     Outbox(int limit) {
         this.limit = limit;
@@ -88,7 +91,35 @@ final class Outbox {
         opening = NO_OPENING;
     }
 
-    /** What comes next, at most a turn's worth unless one event alone is larger, in one array; empty for none. */
+    /**
+     * Under the lock: the opening, if any of it is left, to be encoded by the drain outside the lock; null once it
+     * has all been taken, when {@link #take()} gives what is queued.
+     */
+    Opening opening() {
+        if (opening == NO_OPENING) {
+            return null;
+        }
+        if (!opening.hasNext()) {
+            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
+            opening = NO_OPENING;
+            return null;
+        }
+        Opening turn = new Opening(opening, carry);
+        carry = null;
+        return turn;
+    }
+
+    /** Under the lock, after an {@link Opening} turn: what did not fit in it goes first next time. */
+    void rest(Opening turn) {
+        if (opening == turn.events) {
+            carry = turn.left;
+        }
+    }
+
+    /**
+     * What comes next of the live queue, at most a turn's worth unless one event alone is larger, in one array;
+     * empty for none. Only once the opening is all taken ({@link #opening()} null).
+     */
     Batch take() {
         byte[] first = next();
         if (first == null) {
@@ -114,35 +145,62 @@ final class Outbox {
                 events++;
             }
         }
-        long waited = System.nanoTime() - oldestQueuedNanos;
-        if (more == null) {
-            return new Batch(first, length, events, heartbeat, waited);
-        }
-        byte[] bytes = new byte[length];
-        System.arraycopy(first, 0, bytes, 0, first.length);
-        int at = first.length;
-        for (byte[] item : more) {
-            System.arraycopy(item, 0, bytes, at, item.length);
-            at += item.length;
-        }
-        return new Batch(bytes, length, events, heartbeat, waited);
+        return Batch.of(first, more, length, events, heartbeat, System.nanoTime() - oldestQueuedNanos);
     }
 
-    /** What comes next on the wire, or null; the end of a stream is left for the drain to see. */
+    /** What comes next of the live queue, or null; the end of a stream is left for the drain to see. */
     private byte[] next() {
         if (carry != null) {
             byte[] next = carry;
             carry = null;
             return next;
         }
-        if (opening != NO_OPENING) {
-            if (opening.hasNext()) {
-                return PreEncodedEvent.bytesOf(opening.next());
-            }
-            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
-            opening = NO_OPENING;
-        }
         return queue.peek() == END_OF_STREAM ? null : queue.poll();
+    }
+
+    /**
+     * One turn of the opening: its events are encoded by the draining thread alone, without the subscriber's lock.
+     * {@code first}, when not null, is what did not fit in the last turn.
+     */
+    static final class Opening {
+
+        private final Iterator<OutboundSseEvent> events;
+        private byte[] left;
+
+        private Opening(Iterator<OutboundSseEvent> events, byte[] first) {
+            this.events = events;
+            this.left = first;
+        }
+
+        /** Encodes up to a turn's worth (or one event, if larger), keeping what would overflow it for the next. */
+        Batch take(long openedNanos) {
+            byte[] first = left != null ? left : events.hasNext() ? PreEncodedEvent.bytesOf(events.next()) : null;
+            left = null;
+            if (first == null) {
+                return Batch.EMPTY;
+            }
+            int length = first.length;
+            List<byte[]> more = null;
+            while (events.hasNext()) {
+                byte[] item = PreEncodedEvent.bytesOf(events.next());
+                if (length + item.length > BYTES_PER_TURN) {
+                    left = item;
+                    break;
+                }
+                if (more == null) {
+                    more = new ArrayList<>();
+                }
+                more.add(item);
+                length += item.length;
+            }
+            int count = 1 + (more == null ? 0 : more.size());
+            return Batch.of(first, more, length, count, false, System.nanoTime() - openedNanos);
+        }
+    }
+
+    /** When the stream opened; what its opening waited is measured from then. */
+    long openedNanos() {
+        return openedNanos;
     }
 
     /**
@@ -151,5 +209,20 @@ final class Outbox {
      */
     record Batch(byte[] bytes, int length, int events, boolean heartbeat, long waitedNanos) {
         static final Batch EMPTY = new Batch(new byte[0], 0, 0, false, 0);
+
+        /** {@code first} and then {@code more} (null for none), {@code length} bytes in all, in one array. */
+        static Batch of(byte[] first, List<byte[]> more, int length, int events, boolean heartbeat, long waited) {
+            if (more == null) {
+                return new Batch(first, length, events, heartbeat, waited);
+            }
+            byte[] bytes = new byte[length];
+            System.arraycopy(first, 0, bytes, 0, first.length);
+            int at = first.length;
+            for (byte[] item : more) {
+                System.arraycopy(item, 0, bytes, at, item.length);
+                at += item.length;
+            }
+            return new Batch(bytes, length, events, heartbeat, waited);
+        }
     }
 }

@@ -575,11 +575,25 @@ final class Subscriber implements SseEventSink, WriteListener {
         }
     }
 
-    /** In a drain: the next batch to write, unless the stream is ending. */
+    /**
+     * In a drain: the next batch to write, unless the stream is ending. The opening is encoded without the lock:
+     * only this drain touches it, and a broadcast enqueuing for this stream meanwhile does not wait.
+     */
     private Outbox.Batch take() {
+        Outbox.Opening opening;
         synchronized (lock) {
-            return state == StreamState.WRITING || state == StreamState.WRITING_RECALLED ? outbox.take()
-                    : Outbox.Batch.EMPTY;
+            if (state != StreamState.WRITING && state != StreamState.WRITING_RECALLED) {
+                return Outbox.Batch.EMPTY;
+            }
+            opening = outbox.opening();
+            if (opening == null) {
+                return outbox.take();
+            }
         }
+        Outbox.Batch batch = opening.take(outbox.openedNanos());
+        synchronized (lock) {
+            outbox.rest(opening);
+        }
+        return batch;
     }
 }

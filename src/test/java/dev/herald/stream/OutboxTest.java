@@ -19,19 +19,50 @@ class OutboxTest {
     }
 
     @Test
-    void takesTheOpeningFirstThenEverythingQueuedInOneArray() {
+    void givesTheOpeningFirstForTheDrainToEncodeThenEverythingQueuedInOneArray() {
         Outbox outbox = new Outbox(10);
         JerseyEvents sse = new JerseyEvents();
-        outbox.open(List.<jakarta.ws.rs.sse.OutboundSseEvent>of(new PreEncodedEvent(sse.newEventBuilder().comment("hello").build())).iterator());
+        outbox.open(List.<jakarta.ws.rs.sse.OutboundSseEvent>of(
+                new PreEncodedEvent(sse.newEventBuilder().comment("hello").build())).iterator());
         outbox.add(event("a\n\n"));
         outbox.add(event("b\n\n"));
 
-        Outbox.Batch batch = outbox.take();
+        Outbox.Opening opening = outbox.opening();
+        Outbox.Batch first = opening.take(outbox.openedNanos());
+        outbox.rest(opening);
 
-        assertEquals(": hello\n\na\n\nb\n\n", text(batch));
-        assertEquals(3, batch.events());
+        assertEquals(": hello\n\n", text(first));
+        assertEquals(null, outbox.opening(), "the opening is all taken");
+        Outbox.Batch queued = outbox.take();
+        assertEquals("a\n\nb\n\n", text(queued));
+        assertEquals(2, queued.events());
         assertTrue(outbox.isDrained());
         assertEquals(0, outbox.take().length());
+    }
+
+    @Test
+    void anOpeningLargerThanATurnComesInTurnsAndWhatDidNotFitComesFirstNext() {
+        Outbox outbox = new Outbox(10);
+        JerseyEvents sse = new JerseyEvents();
+        String big = "x".repeat(Outbox.BYTES_PER_TURN / 2);
+        List<jakarta.ws.rs.sse.OutboundSseEvent> events = List.of(
+                new PreEncodedEvent(sse.newEventBuilder().data(String.class, big).build()),
+                new PreEncodedEvent(sse.newEventBuilder().data(String.class, big).build()),
+                new PreEncodedEvent(sse.newEventBuilder().comment("last").build()));
+        outbox.open(events.iterator());
+        outbox.add(event("live\n\n"));
+
+        Outbox.Opening turn = outbox.opening();
+        assertEquals(1, turn.take(outbox.openedNanos()).events());
+        outbox.rest(turn);
+        turn = outbox.opening();
+        Outbox.Batch second = turn.take(outbox.openedNanos());
+        outbox.rest(turn);
+
+        assertEquals(2, second.events(), "the one left over, then the last");
+        assertTrue(text(second).endsWith(": last\n\n"));
+        assertEquals(null, outbox.opening());
+        assertEquals("live\n\n", text(outbox.take()));
     }
 
     @Test
