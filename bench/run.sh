@@ -6,6 +6,7 @@
 #   bash bench/run.sh idle fanout     # some scenarios (stalled100: 100 of 1,000 stop reading at once)
 #   TARGETS="herald nchan" bash bench/run.sh steady
 #   TARGETS="floor" bash bench/run.sh steady    # the servlet floor (bench/floor) in Herald's Tomcat
+#   TARGETS="herald floor" bash bench/run.sh connect   # 10,000 streams at 2,000/s: connect times against the floor
 #   HERALD_GC=-XX:+UseParallelGC TARGETS=herald bash bench/run.sh steady   # Herald on another collector
 #
 # Results: one JSON file per (scenario, target) in bench/results/, then the charts in docs/images/.
@@ -185,6 +186,15 @@ scenario_stalled100() { # 1,000 subscribers at 100 events/s, with and without 10
         load baseline100-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100
         load stalled100-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100 --stalled 100 \
             --stalled-rcvbuf 4096 --stall-seconds 20
+        stop_server
+    done
+}
+
+scenario_connect() { # 10,000 new streams at CONNECT_RATE (2,000) a second: connect times (herald against floor)
+    local rate=${CONNECT_RATE:-2000}
+    for target in $TARGETS; do
+        start "$target"
+        load "connect-10000at$rate" "$target" --subscribers 10000 --connect-rate "$rate" --idle-only --idle-seconds 2
         stop_server
     done
 }

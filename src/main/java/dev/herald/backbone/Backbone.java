@@ -33,6 +33,9 @@ public interface Backbone extends AutoCloseable {
     /** Whether a client's {@code Last-Event-ID}, newer than this node has seen, is stored (this node lags). */
     boolean isStored(EventId id);
 
+    /** Whether there are other nodes to tell of this node's clients: if not, presence stays on this node. */
+    boolean sharesPresence();
+
     /** Hands a {@code join} or {@code leave} of a client of this node to the other nodes; not kept. */
     void announce(Event presence);
 

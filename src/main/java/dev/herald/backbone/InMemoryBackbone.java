@@ -72,6 +72,12 @@ public final class InMemoryBackbone implements Backbone {
         return false;
     }
 
+    /** There is no other node. */
+    @Override
+    public boolean sharesPresence() {
+        return false;
+    }
+
     @Override
     public void announce(Event presence) {
     }

@@ -5,15 +5,14 @@ import dev.herald.auth.ClientAddress;
 import dev.herald.config.HeraldConfig;
 import dev.herald.web.ApiException;
 import dev.herald.web.Components;
+import jakarta.inject.Singleton;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -26,6 +25,7 @@ import java.util.List;
  * client can hold a thread. (Publishing to the same path is {@code publish.PublishResource}.)
  */
 @Path("events")
+@Singleton
 public class EventsResource {
 
     private static final String CONTENT_TYPE = MediaType.SERVER_SENT_EVENTS + ";charset=UTF-8";
@@ -33,15 +33,19 @@ public class EventsResource {
     @Context
     private ServletContext context;
 
+    /**
+     * Parameters ({@code topic}, repeatable; {@code envelope}; {@code Last-Event-ID} or {@code lastEventId}) are read
+     * from the servlet request rather than injected one by one: a connect burst is thousands of these a second, and
+     * the runtime's parameter injection was a tenth of each one's CPU.
+     */
     @GET
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void subscribe(@Context HttpServletRequest request, @Context HttpServletResponse response,
-            @QueryParam("topic") List<String> topics,
-            @QueryParam("envelope") String envelope,
-            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventIdHeader,
-            @QueryParam("lastEventId") String lastEventIdQuery) throws IOException {
-        Subscription subscription = Subscription.of(topics, envelope, lastEventIdHeader, lastEventIdQuery,
-                Components.get(context, HeraldConfig.class).topicsPerConnection());
+    public void subscribe(@Context HttpServletRequest request, @Context HttpServletResponse response)
+            throws IOException {
+        String[] topics = request.getParameterValues("topic");
+        Subscription subscription = Subscription.of(topics == null ? List.of() : List.of(topics),
+                request.getParameter("envelope"), request.getHeader(HttpHeaders.LAST_EVENT_ID_HEADER),
+                request.getParameter("lastEventId"), Components.get(context, HeraldConfig.class).topicsPerConnection());
         Access.Listener listener = Components.get(context, Access.class).listener(request);
         subscription.topics().forEach(listener::check);
         String address = Components.get(context, ClientAddress.class).of(request);

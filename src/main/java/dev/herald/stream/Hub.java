@@ -110,7 +110,6 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                     now, expiresAt, endsAt(now));
             Subscriber subscriber = new Subscriber(client, out, complete, delivery, config.subscriberQueueSize(),
                     this::ended);
-            Event join = Presence.join(client.info());
             synchronized (lock) {
                 if (closed) {
                     throw new HubClosedException();
@@ -134,12 +133,11 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                     subscribers.values().forEach(other -> present.add(other.client().info()));
                     present.addAll(elsewhere);
                 }
-                routes.broadcast(join, events);
-                delivery.dispatch();
+                // the others hear of it before it is a listener: a client gets no join of its own
+                presence.joined(client, routes, events, delivery);
                 subscribers.put(client.clientId(), subscriber);
                 routes.add(subscriber);
                 subscriber.open(events.opening(client, subscription.lastEventId(), replay, present, config.retryMs()));
-                presence.joined(join, client.info());
                 return new Admission(subscriber, null);
             }
         }
@@ -405,10 +403,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             if (closed) {
                 lock.notifyAll();
             } else {
-                Event leave = Presence.leave(client.info());
-                routes.broadcast(leave, events);
-                delivery.dispatch();
-                presence.left(leave, client.info());
+                presence.left(client, routes, events, delivery);
             }
         }
         metrics.disconnected(reason.name());

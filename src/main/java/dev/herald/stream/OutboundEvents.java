@@ -12,7 +12,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
+import java.util.NoSuchElementException;
 
 /**
  * Herald's outbound events, built with the runtime's {@link Sse} and each encoded once for the wire: data is
@@ -27,27 +27,102 @@ final class OutboundEvents {
     }
 
     /**
-     * What a new stream gets before live events, built as it is written: welcome, the reset or the events it
-     * missed, ready, and a join for each client already present ({@code present}, for a presence subscriber).
+     * What a new stream gets before live events, built as it is written, by the drain, so that nothing of it is
+     * made under the hub's lock: welcome, the reset or the events it missed, ready, and a join for each client
+     * already present ({@code present}, for a presence subscriber).
      */
     Iterator<OutboundSseEvent> opening(Client client, String lastEventId, Replay replay, List<ClientInfo> present,
             int retryMs) {
-        Stream<OutboundSseEvent> head = Stream.of(welcome(client.clientId(), client.topics(), retryMs));
-        if (replay.isReset()) {
-            head = Stream.concat(head, Stream.of(reset(lastEventId, replay.reset())));
-        }
-        Stream<OutboundSseEvent> caughtUp = replay.events().stream().map(e -> event(e, client.envelope()));
-        Stream<OutboundSseEvent> ready = Stream.of(ready(replay.newest(), replay.events().size()));
-        Stream<OutboundSseEvent> joins = present.stream().map(other -> event(Presence.join(other), client.envelope()));
-        return Stream.of(head, caughtUp, ready, joins).flatMap(s -> s).iterator();
+        return new Opening(client, lastEventId, replay, present, retryMs);
     }
 
-    /** The first event of every stream; carries the reconnection delay and no id. */
+    /** The parts of an opening, in the order they are written. */
+    private enum Part { WELCOME, RESET, CATCH_UP, READY, JOINS, DONE }
+
+    /** An opening as an iterator over its parts; used by one draining thread at a time. */
+    private final class Opening implements Iterator<OutboundSseEvent> {
+
+        private final Client client;
+        private final String lastEventId;
+        private final Replay replay;
+        private final List<ClientInfo> present;
+        private final int retryMs;
+        private Part part = Part.WELCOME;
+        private int index;
+
+        Opening(Client client, String lastEventId, Replay replay, List<ClientInfo> present, int retryMs) {
+            this.client = client;
+            this.lastEventId = lastEventId;
+            this.replay = replay;
+            this.present = present;
+            this.retryMs = retryMs;
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (true) {
+                switch (part) {
+                    case RESET -> {
+                        if (replay.isReset()) {
+                            return true;
+                        }
+                    }
+                    case CATCH_UP -> {
+                        if (index < replay.events().size()) {
+                            return true;
+                        }
+                    }
+                    case JOINS -> {
+                        if (index < present.size()) {
+                            return true;
+                        }
+                    }
+                    case DONE -> {
+                        return false;
+                    }
+                    default -> {
+                        return true;
+                    }
+                }
+                part = Part.values()[part.ordinal() + 1];
+                index = 0;
+            }
+        }
+
+        @Override
+        public OutboundSseEvent next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return switch (part) {
+                case WELCOME -> then(Part.RESET, welcome(client.clientId(), client.topics(), retryMs));
+                case RESET -> then(Part.CATCH_UP, reset(lastEventId, replay.reset()));
+                case CATCH_UP -> event(replay.events().get(index++), client.envelope());
+                case READY -> then(Part.JOINS, ready(replay.newest(), replay.events().size()));
+                case JOINS -> event(Presence.join(present.get(index++)), client.envelope());
+                case DONE -> throw new NoSuchElementException();
+            };
+        }
+
+        private OutboundSseEvent then(Part next, OutboundSseEvent event) {
+            part = next;
+            index = 0;
+            return event;
+        }
+    }
+
+    /**
+     * The first event of every stream; carries the reconnection delay and no id. Its JSON is written by hand, as
+     * every stream of a connect burst gets one: client ids and topic names are made of characters that JSON
+     * strings carry as they are ({@code Topics}, {@code ClientIds}).
+     */
     OutboundSseEvent welcome(String clientId, List<String> topics, int retryMs) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("clientId", clientId);
-        data.put("topics", topics);
-        return new PreEncodedEvent(control("welcome", data).reconnectDelay(retryMs).build());
+        StringBuilder data = new StringBuilder(48 + 24 * topics.size()).append("{\"clientId\":\"").append(clientId)
+                .append("\",\"topics\":[");
+        for (int i = 0; i < topics.size(); i++) {
+            data.append(i == 0 ? "\"" : ",\"").append(topics.get(i)).append('"');
+        }
+        return new PreEncodedEvent(control("welcome", data.append("]}").toString()).reconnectDelay(retryMs).build());
     }
 
     /** Tells a client that its Last-Event-ID cannot be honoured, so it reloads its state. No id. */
@@ -60,7 +135,7 @@ final class OutboundEvents {
 
     /** Ends the catch-up part; its id positions the client even when it never gets a published event. */
     OutboundSseEvent ready(EventId position, int replayed) {
-        return new PreEncodedEvent(control("ready", Map.of("replayed", replayed)).id(position.toString()).build());
+        return new PreEncodedEvent(control("ready", "{\"replayed\":" + replayed + "}").id(position.toString()).build());
     }
 
     /** A published or presence event, its data wrapped with its topic when the client asked for envelopes. */
@@ -78,7 +153,11 @@ final class OutboundEvents {
     }
 
     private OutboundSseEvent.Builder control(String name, Map<String, ?> data) {
-        return sse.newEventBuilder().name(name).data(String.class, Json.write(data)).mediaType(MediaType.TEXT_PLAIN_TYPE);
+        return control(name, Json.write(data));
+    }
+
+    private OutboundSseEvent.Builder control(String name, String json) {
+        return sse.newEventBuilder().name(name).data(String.class, json).mediaType(MediaType.TEXT_PLAIN_TYPE);
     }
 
     private static String envelope(Event event) {

@@ -28,10 +28,6 @@ final class Presence {
         return event("join", client);
     }
 
-    static Event leave(ClientInfo client) {
-        return event("leave", client);
-    }
-
     /**
      * Up to {@link #MAX_ELSEWHERE} clients of other nodes, asked before the hub takes its lock. During a backbone
      * outage none: the backbone has reported the outage, and the stream still opens with this node's clients.
@@ -44,16 +40,39 @@ final class Presence {
         }
     }
 
-    /** Under the hub's lock, so that a client's join reaches the other nodes before its leave. */
-    void joined(Event join, ClientInfo client) {
-        backbone.announce(join);
-        backbone.connected(client);
+    /**
+     * Under the hub's lock, so that a client's join reaches the other nodes before its leave: tells this node's
+     * {@code $presence} subscribers, through {@code routes}, and the other nodes. The event is only made when one
+     * of them can receive it: a burst of thousands of connects to a node nobody watches makes none.
+     */
+    void joined(Client client, Routes routes, OutboundEvents events, Delivery delivery) {
+        announce("join", client, routes, events, delivery);
+        if (backbone.sharesPresence()) {
+            backbone.connected(client.info());
+        }
     }
 
     /** Under the hub's lock, after {@link #joined} for the same client. */
-    void left(Event leave, ClientInfo client) {
-        backbone.announce(leave);
-        backbone.disconnected(client);
+    void left(Client client, Routes routes, OutboundEvents events, Delivery delivery) {
+        announce("leave", client, routes, events, delivery);
+        if (backbone.sharesPresence()) {
+            backbone.disconnected(client.info());
+        }
+    }
+
+    private void announce(String type, Client client, Routes routes, OutboundEvents events, Delivery delivery) {
+        boolean here = routes.hasListeners(Topics.PRESENCE);
+        if (!here && !backbone.sharesPresence()) {
+            return;
+        }
+        Event news = event(type, client.info());
+        if (here) {
+            routes.broadcast(news, events);
+            delivery.dispatch();
+        }
+        if (backbone.sharesPresence()) {
+            backbone.announce(news);
+        }
     }
 
     private static Event event(String type, ClientInfo client) {

@@ -66,10 +66,10 @@ final class Histogram {
         return max;
     }
 
-    /** p50, p99, p99.9, max and mean, in microseconds, of values recorded in nanoseconds. */
+    /** p50, p90, p99, p99.9, max and mean, in microseconds, of values recorded in nanoseconds. */
     Distribution micros() {
-        return new Distribution(count, percentile(0.50) / 1e3, percentile(0.99) / 1e3, percentile(0.999) / 1e3,
-                max / 1e3, mean() / 1e3);
+        return new Distribution(count, percentile(0.50) / 1e3, percentile(0.90) / 1e3, percentile(0.99) / 1e3,
+                percentile(0.999) / 1e3, max / 1e3, mean() / 1e3);
     }
 
     static int index(long value) {

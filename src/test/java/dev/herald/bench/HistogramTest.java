@@ -84,7 +84,7 @@ class HistogramTest {
     void anEmptyHistogramReportsZeros() {
         Distribution micros = new Histogram().micros();
 
-        assertEquals(new Distribution(0, 0, 0, 0, 0, 0), micros);
+        assertEquals(new Distribution(0, 0, 0, 0, 0, 0, 0), micros);
     }
 
     @Test

@@ -158,6 +158,11 @@ public final class RedisBackbone implements Backbone {
     }
 
     @Override
+    public boolean sharesPresence() {
+        return true;
+    }
+
+    @Override
     public void announce(Event presence) {
         registry.announce(PresenceChannel.message(node, presence));
     }
