@@ -25,54 +25,9 @@ mkdir -p "$RESULTS" "$RUN"
 
 log() { printf '%s cluster bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-log "building the WAR, the load tool and the Tomcat bases (mvn -o -DskipTests -DskipITs pre-integration-test)"
-mvn -q -o -DskipTests -DskipITs pre-integration-test
-TOMCAT=$(ls -d "$ROOT"/target/tomcat/apache-tomcat-*)
-REDIS_JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | tail -1)
-(cd "$RUN" && unzip -o -q "$REDIS_JAR" redis-server-6.2.6-v5-linux-amd64 && chmod +x redis-server-6.2.6-v5-linux-amd64)
-
-PGIDS=()
-stop_all() {
-    for pgid in "${PGIDS[@]}"; do kill -- "-$pgid" 2>/dev/null || true; done
-    for port in $NODE_A $NODE_B $REDIS_PORT; do
-        local deadline=$((SECONDS + 30))
-        while ss -ltn "sport = :$port" | grep -q LISTEN; do
-            ((SECONDS < deadline)) || { log "port $port still busy"; break; }
-            sleep 1
-        done
-    done
-    PGIDS=()
-}
-trap stop_all EXIT
-
-busy() { ss -ltn "sport = :$1" | grep -q LISTEN; }
-
-start_redis() {
-    rm -rf "$RUN/redis" && mkdir -p "$RUN/redis"
-    setsid "$RUN/redis-server-6.2.6-v5-linux-amd64" --bind 127.0.0.1 --port $REDIS_PORT --dir "$RUN/redis" \
-        --appendonly yes --save '' > "$RUN/redis.log" 2>&1 < /dev/null &
-    PGIDS+=($!)
-    REDIS_PID=$!
-    local deadline=$((SECONDS + 30))
-    until busy $REDIS_PORT; do ((SECONDS < deadline)) || { log "redis did not start"; exit 1; }; sleep 0.2; done
-}
-
-start_node() { # name, port, extra JVM options; sets NODE_PID
-    local name=$1 port=$2 extra=$3 base=$RUN/$1
-    rm -rf "$base" && cp -r "$ROOT/target/cluster/node-a" "$base"
-    rm -rf "$base/webapps/"* "$base/work" "$base/logs/"*
-    cp "$ROOT/target/herald.war" "$base/webapps/"
-    CATALINA_HOME=$TOMCAT CATALINA_BASE=$base CATALINA_PID= \
-        JAVA_OPTS="$JVM_OPTS -Dherald.node.port=$port $extra" \
-        setsid bash "$TOMCAT/bin/catalina.sh" run > "$RUN/$name.out" 2>&1 < /dev/null &
-    PGIDS+=($!)
-    local deadline=$((SECONDS + 120))
-    until curl -s -o /dev/null -m 2 "http://127.0.0.1:$port/herald/api/health/ready"; do
-        ((SECONDS < deadline)) || { log "$name did not start"; exit 1; }
-        sleep 1
-    done
-    NODE_PID=$(pgrep -f -- "-Dcatalina.base=$base " | head -1)
-}
+. "$ROOT/bench/nodes.sh"
+prepare_nodes
+trap 'stop_all $NODE_A $NODE_B $REDIS_PORT' EXIT
 
 run() { # label, subscribe port, publish port, pids, load tool options...
     local label=$1 sub=$2 pub=$3 pids=$4; shift 4
@@ -104,7 +59,7 @@ done
 log "one node in memory"
 start_node memory $NODE_A ""
 scenarios memory $NODE_A $NODE_A "$NODE_PID"
-stop_all
+stop_all $NODE_A $NODE_B $REDIS_PORT
 
 log "two nodes on Redis"
 start_redis
@@ -113,5 +68,5 @@ PID_A=$NODE_PID
 start_node node-b $NODE_B "-Dherald.redis.uri=redis://127.0.0.1:$REDIS_PORT/0"
 PID_B=$NODE_PID
 scenarios redis $NODE_B $NODE_A "$PID_A,$PID_B,$REDIS_PID"
-stop_all
+stop_all $NODE_A $NODE_B $REDIS_PORT
 log "done: results in $RESULTS"

@@ -27,50 +27,19 @@ JVM_OPTS="-Xms256m -Xmx1g -Dherald.open=true -Dherald.limits.connections-per-add
 mkdir -p "$RESULTS" "$RUN"
 
 log() { printf '%s failover bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-busy() { ss -ltn "sport = :$1" | grep -q LISTEN; }
+. "$ROOT/bench/nodes.sh"
 
 for port in $NODE_A $NODE_B $REDIS_PORT $BALANCER; do
     if busy $port; then log "127.0.0.1:$port is busy: stop what runs there first"; exit 1; fi
 done
 [[ -x /usr/sbin/nginx ]] || { log "needs nginx (Debian's package nginx)"; exit 1; }
 
-log "building the WAR, the load tool and the Tomcat bases (mvn -o -DskipTests -DskipITs pre-integration-test)"
-mvn -q -o -DskipTests -DskipITs pre-integration-test
-TOMCAT=$(ls -d "$ROOT"/target/tomcat/apache-tomcat-*)
-REDIS_JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | tail -1)
-(cd "$RUN" && unzip -o -q "$REDIS_JAR" redis-server-6.2.6-v5-linux-amd64 && chmod +x redis-server-6.2.6-v5-linux-amd64)
-
-PGIDS=()
-stop_all() {
-    for pgid in "${PGIDS[@]}"; do kill -- "-$pgid" 2>/dev/null || true; done
-    PGIDS=()
-}
-trap stop_all EXIT
-
-rm -rf "$RUN/redis" && mkdir -p "$RUN/redis"
-setsid "$RUN/redis-server-6.2.6-v5-linux-amd64" --bind 127.0.0.1 --port $REDIS_PORT --dir "$RUN/redis" \
-    --appendonly yes --save '' > "$RUN/redis.log" 2>&1 < /dev/null &
-PGIDS+=($!)
-REDIS_PID=$!
-
-start_node() { # name, port; sets NODE_PID
-    local name=$1 port=$2 base=$RUN/$1
-    rm -rf "$base" && cp -r "$ROOT/target/cluster/node-a" "$base"
-    rm -rf "$base/webapps/"* "$base/work" "$base/logs/"*
-    cp "$ROOT/target/herald.war" "$base/webapps/"
-    CATALINA_HOME=$TOMCAT CATALINA_BASE=$base CATALINA_PID= JAVA_OPTS="$JVM_OPTS -Dherald.node.port=$port" \
-        setsid bash "$TOMCAT/bin/catalina.sh" run > "$RUN/$name.out" 2>&1 < /dev/null &
-    PGIDS+=($!)
-    local deadline=$((SECONDS + 120))
-    until curl -s -o /dev/null -m 2 "http://127.0.0.1:$port/herald/api/health/ready"; do
-        ((SECONDS < deadline)) || { log "$name did not start"; exit 1; }
-        sleep 1
-    done
-    NODE_PID=$(pgrep -f -- "-Dcatalina.base=$base " | head -1)
-}
-start_node node-a $NODE_A
+prepare_nodes
+trap 'stop_all' EXIT
+start_redis
+start_node node-a $NODE_A ""
 PID_A=$NODE_PID
-start_node node-b $NODE_B
+start_node node-b $NODE_B ""
 PID_B=$NODE_PID
 
 rm -rf "$RUN/nginx" && mkdir -p "$RUN/nginx/logs" "$RUN/nginx/run" "$RUN/nginx/tmp"

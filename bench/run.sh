@@ -161,7 +161,9 @@ scenario_steady() { # 10,000 subscribers, 2 events/s for 60 s: latency
     done
 }
 
-scenario_stalled() { # 1,000 subscribers at 100 events/s, with and without 10 that stop reading
+# with and without K subscribers that stop reading at once: stalled_runs K LABEL-PREFIX
+stalled_runs() {
+    local count=$1 prefix=$2
     for target in $TARGETS; do
         # small server send buffers, or loopback's megabytes hide a stalled client for minutes
         case "$target" in
@@ -169,25 +171,19 @@ scenario_stalled() { # 1,000 subscribers at 100 events/s, with and without 10 th
             nchan) start nchan small-send-buffer ;;
             *) start "$target" ;;
         esac
-        load baseline-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100
-        load stalled-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100 --stalled 10 \
+        load "baseline$prefix-1000x100ps" "$target" --subscribers 1000 --events 3000 --rate 100
+        load "stalled$prefix-1000x100ps" "$target" --subscribers 1000 --events 3000 --rate 100 --stalled "$count" \
             --stalled-rcvbuf 4096 --stall-seconds 20
         stop_server
     done
 }
 
+scenario_stalled() { # 1,000 subscribers at 100 events/s, with and without 10 that stop reading
+    stalled_runs 10 ""
+}
+
 scenario_stalled100() { # 1,000 subscribers at 100 events/s, with and without 100 that stop reading at once
-    for target in $TARGETS; do
-        case "$target" in
-            herald) start herald -Dherald.run.send-buffer=8192 ;;
-            nchan) start nchan small-send-buffer ;;
-            *) start "$target" ;;
-        esac
-        load baseline100-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100
-        load stalled100-1000x100ps "$target" --subscribers 1000 --events 3000 --rate 100 --stalled 100 \
-            --stalled-rcvbuf 4096 --stall-seconds 20
-        stop_server
-    done
+    stalled_runs 100 100
 }
 
 scenario_connect() { # 10,000 new streams at CONNECT_RATE (2,000) a second: connect times (herald against floor)

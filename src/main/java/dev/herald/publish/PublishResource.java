@@ -9,6 +9,7 @@ import dev.herald.json.Json;
 import dev.herald.stream.Hub;
 import dev.herald.web.ApiException;
 import dev.herald.web.Components;
+import dev.herald.web.QueryString;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.Consumes;
@@ -38,6 +39,7 @@ public class PublishResource {
     @Produces(MediaType.APPLICATION_JSON)
     public Response publish(@Context HttpServletRequest request, @Context HttpHeaders headers, InputStream body,
             @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey) {
+        QueryString.requireWellFormed(request);
         Access.Publisher publisher = Components.get(context, Access.class).publisher(request);
         PublishBody.checkContentType(headers.getMediaType());
         if (idempotencyKey != null && !IdempotencyKeys.isValid(idempotencyKey)) {

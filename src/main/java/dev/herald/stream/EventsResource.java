@@ -5,6 +5,7 @@ import dev.herald.auth.ClientAddress;
 import dev.herald.config.HeraldConfig;
 import dev.herald.web.ApiException;
 import dev.herald.web.Components;
+import dev.herald.web.QueryString;
 import jakarta.inject.Singleton;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletContext;
@@ -42,6 +43,7 @@ public class EventsResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public void subscribe(@Context HttpServletRequest request, @Context HttpServletResponse response)
             throws IOException {
+        QueryString.requireWellFormed(request);
         String[] topics = request.getParameterValues("topic");
         Subscription subscription = Subscription.of(topics == null ? List.of() : List.of(topics),
                 request.getParameter("envelope"), request.getHeader(HttpHeaders.LAST_EVENT_ID_HEADER),

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * What waits to be written to one stream, in order: the opening (welcome, catch-up or reset, ready), then live
@@ -122,16 +124,22 @@ final class Outbox {
      */
     Batch take() {
         byte[] first = next();
-        if (first == null) {
-            return Batch.EMPTY;
-        }
+        return first == null ? Batch.EMPTY
+                : collect(first, this::next, item -> carry = item, System.nanoTime() - oldestQueuedNanos);
+    }
+
+    /**
+     * {@code first} and what {@code next} gives (null for no more) in one array, at most a turn's worth unless
+     * {@code first} alone is larger; the item that would overflow the turn goes to {@code left}.
+     */
+    private static Batch collect(byte[] first, Supplier<byte[]> next, Consumer<byte[]> left, long waitedNanos) {
         int length = first.length;
         int events = first == HEARTBEAT ? 0 : 1;
         boolean heartbeat = first == HEARTBEAT;
         List<byte[]> more = null;
-        for (byte[] item = next(); item != null; item = next()) {
+        for (byte[] item = next.get(); item != null; item = next.get()) {
             if (length + item.length > BYTES_PER_TURN) {
-                carry = item;
+                left.accept(item);
                 break;
             }
             if (more == null) {
@@ -145,7 +153,7 @@ final class Outbox {
                 events++;
             }
         }
-        return Batch.of(first, more, length, events, heartbeat, System.nanoTime() - oldestQueuedNanos);
+        return Batch.of(first, more, length, events, heartbeat, waitedNanos);
     }
 
     /** What comes next of the live queue, or null; the end of a stream is left for the drain to see. */
@@ -174,27 +182,14 @@ final class Outbox {
 
         /** Encodes up to a turn's worth (or one event, if larger), keeping what would overflow it for the next. */
         Batch take(long openedNanos) {
-            byte[] first = left != null ? left : events.hasNext() ? PreEncodedEvent.bytesOf(events.next()) : null;
+            byte[] first = left != null ? left : next();
             left = null;
-            if (first == null) {
-                return Batch.EMPTY;
-            }
-            int length = first.length;
-            List<byte[]> more = null;
-            while (events.hasNext()) {
-                byte[] item = PreEncodedEvent.bytesOf(events.next());
-                if (length + item.length > BYTES_PER_TURN) {
-                    left = item;
-                    break;
-                }
-                if (more == null) {
-                    more = new ArrayList<>();
-                }
-                more.add(item);
-                length += item.length;
-            }
-            int count = 1 + (more == null ? 0 : more.size());
-            return Batch.of(first, more, length, count, false, System.nanoTime() - openedNanos);
+            return first == null ? Batch.EMPTY
+                    : collect(first, this::next, item -> left = item, System.nanoTime() - openedNanos);
+        }
+
+        private byte[] next() {
+            return events.hasNext() ? PreEncodedEvent.bytesOf(events.next()) : null;
         }
     }
 

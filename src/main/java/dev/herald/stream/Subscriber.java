@@ -10,6 +10,7 @@ import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -261,18 +262,18 @@ final class Subscriber implements SseEventSink, WriteListener {
             drain();
         }
         if (wait) {
-            awaitOver(LAST_RETRY_WAIT);
+            awaitState(StreamState::isOver, LAST_RETRY_WAIT);
         }
         containerEnded();
     }
 
-    /** Waits, at most {@code wait}, until the stream is over. */
-    private void awaitOver(Duration wait) {
+    /** Waits, at most {@code wait}, until the state is one {@code reached} accepts; woken by {@link #set}. */
+    private void awaitState(Predicate<StreamState> reached, Duration wait) {
         long deadline = System.nanoTime() + wait.toNanos();
         synchronized (lock) {
             long left;
             try {
-                while (!state.isOver() && (left = deadline - System.nanoTime()) > 0) {
+                while (!reached.test(state) && (left = deadline - System.nanoTime()) > 0) {
                     lock.wait(Math.max(1, left / 1_000_000));
                 }
             } catch (InterruptedException e) {
@@ -302,19 +303,8 @@ final class Subscriber implements SseEventSink, WriteListener {
             wait = after == StreamState.GONE_WRITING && drainer != null && drainer != Thread.currentThread();
         }
         reportIfFirst(before, after);
-        if (!wait) {
-            return;
-        }
-        long deadline = System.nanoTime() + CONTAINER_CLOSE_WAIT.toNanos();
-        synchronized (lock) {
-            long left;
-            try {
-                while (state == StreamState.GONE_WRITING && (left = deadline - System.nanoTime()) > 0) {
-                    lock.wait(Math.max(1, left / 1_000_000));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (wait) {
+            awaitState(current -> current != StreamState.GONE_WRITING, CONTAINER_CLOSE_WAIT);
         }
     }
 

@@ -180,12 +180,14 @@ class HostileInputIT extends DeployedWar {
     /** Bytes no HTTP client would send: CR, LF or NUL inside header values, broken request lines. */
     private Attempt rawGarbage() {
         String path = URI.create(api.uri("api/events").toString()).getRawPath();
-        String request = switch (random.nextInt(5)) {
+        String request = switch (random.nextInt(6)) {
             case 0 -> "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nIdempotency-Key: a\u0000b\r\n"
                     + "Content-Length: 10\r\n\r\n{\"data\":1}";
             case 1 -> "GET " + path + "?topic=a%0d%0aevent:%20x HTTP/1.1\r\nHost: x\r\n\r\n";
             case 2 -> "GET " + path + " HTTP/1.1\r\nHost: x\r\nLast-Event-ID: a\rb\r\n\r\n";
             case 3 -> "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{";
+            case 4 -> "POST " + path + "?access_token=%" + "%".repeat(random.nextInt(2)) + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 10\r\n\r\n{\"data\":1}";
             default -> "GET " + path + "?topic=" + "%".repeat(1 + random.nextInt(3)) + " HTTP/1.1\r\nHost: x\r\n\r\n";
         };
         return new Attempt("raw " + request.replace("\r", "\\r").replace("\n", "\\n").replace("\u0000", "\\0"),

@@ -175,13 +175,7 @@ final class SseStream implements AutoCloseable {
 
     /** Waits up to {@code seconds} for the server to end the stream, skipping events. */
     void awaitEnd(int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        Object next;
-        do {
-            long left = deadline - System.nanoTime();
-            next = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
-            assertNotNull(next, "the stream did not end within " + seconds + " s");
-        } while (!(next instanceof Throwable));
+        awaitCleanEnd(seconds);
     }
 
     /**
