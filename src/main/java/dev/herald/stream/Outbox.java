@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * What waits to be written to one stream, in order: the opening (welcome, catch-up or reset, ready), then live
@@ -124,22 +122,29 @@ final class Outbox {
      */
     Batch take() {
         byte[] first = next();
-        return first == null ? Batch.EMPTY
-                : collect(first, this::next, item -> carry = item, System.nanoTime() - oldestQueuedNanos);
+        return first == null ? Batch.EMPTY : collect(first, live, System.nanoTime() - oldestQueuedNanos);
+    }
+
+    /** Where a batch's items come from: null for no more; the item that would overflow the turn is kept back. */
+    private interface Source {
+        byte[] next();
+
+        void keep(byte[] item);
     }
 
     /**
-     * {@code first} and what {@code next} gives (null for no more) in one array, at most a turn's worth unless
-     * {@code first} alone is larger; the item that would overflow the turn goes to {@code left}.
+     * {@code first} and what {@code source} gives in one array, at most a turn's worth unless {@code first} alone is
+     * larger. (The sources are objects, not lambdas: a live batch is taken per event and stream, and a capturing
+     * lambda would be two more allocations each time.)
      */
-    private static Batch collect(byte[] first, Supplier<byte[]> next, Consumer<byte[]> left, long waitedNanos) {
+    private static Batch collect(byte[] first, Source source, long waitedNanos) {
         int length = first.length;
         int events = first == HEARTBEAT ? 0 : 1;
         boolean heartbeat = first == HEARTBEAT;
         List<byte[]> more = null;
-        for (byte[] item = next.get(); item != null; item = next.get()) {
+        for (byte[] item = source.next(); item != null; item = source.next()) {
             if (length + item.length > BYTES_PER_TURN) {
-                left.accept(item);
+                source.keep(item);
                 break;
             }
             if (more == null) {
@@ -166,11 +171,24 @@ final class Outbox {
         return queue.peek() == END_OF_STREAM ? null : queue.poll();
     }
 
+    /** The live queue as a batch's source. */
+    private final Source live = new Source() {
+        @Override
+        public byte[] next() {
+            return Outbox.this.next();
+        }
+
+        @Override
+        public void keep(byte[] item) {
+            carry = item;
+        }
+    };
+
     /**
      * One turn of the opening: its events are encoded by the draining thread alone, without the subscriber's lock.
      * {@code first}, when not null, is what did not fit in the last turn.
      */
-    static final class Opening {
+    static final class Opening implements Source {
 
         private final Iterator<OutboundSseEvent> events;
         private byte[] left;
@@ -184,12 +202,17 @@ final class Outbox {
         Batch take(long openedNanos) {
             byte[] first = left != null ? left : next();
             left = null;
-            return first == null ? Batch.EMPTY
-                    : collect(first, this::next, item -> left = item, System.nanoTime() - openedNanos);
+            return first == null ? Batch.EMPTY : collect(first, this, System.nanoTime() - openedNanos);
         }
 
-        private byte[] next() {
+        @Override
+        public byte[] next() {
             return events.hasNext() ? PreEncodedEvent.bytesOf(events.next()) : null;
+        }
+
+        @Override
+        public void keep(byte[] item) {
+            left = item;
         }
     }
 
