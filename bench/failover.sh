@@ -89,9 +89,11 @@ java -cp target/test-classes dev.herald.bench.LoadTool --label warm-up --target 
 label="failover-${SUBSCRIBERS}x100ps"
 log "$label: $SUBSCRIBERS subscribers, $EVENTS events at 100/s; node B (pid $PID_B) gets SIGKILL after ${KILL_AFTER} s"
 (sleep "$KILL_AFTER"; kill -9 "$PID_B"; log "node B killed") &
+killer=$!
 java -Xmx2g -cp target/test-classes dev.herald.bench.LoadTool --label "$label" --target herald \
     --base "http://127.0.0.1:$BALANCER" --server-pid "$PID_A,$REDIS_PID" --selectors 2 --quiet \
     --subscribers "$SUBSCRIBERS" --connect-rate 1000 --events "$EVENTS" --rate 100 --publishers 4 \
     --publish-retry-seconds 30 --drain-seconds 60 --out "$RESULTS/$label.json" > /dev/null
-wait
+# the killer only: the nodes, Redis and nginx are children too, and run until stop_all
+wait "$killer"
 log "done: $RESULTS/$label.json"
