@@ -8,6 +8,7 @@
 #   TARGETS="floor" bash bench/run.sh steady    # the servlet floor (bench/floor) in Herald's Tomcat
 #   TARGETS="herald floor" bash bench/run.sh connect   # 10,000 streams at 2,000/s: connect times against the floor
 #   HERALD_GC=-XX:+UseParallelGC TARGETS=herald bash bench/run.sh steady   # Herald on another collector
+#   bash bench/run.sh quiet            # quiet topics next to a busy one: fair retention (Herald only, 4 minutes)
 #
 # Results: one JSON file per (scenario, target) in bench/results/, then the charts in docs/images/.
 # Prerequisites: bash bench/peers/install.sh (nginx with Nchan, Node packages, matplotlib).
@@ -60,7 +61,7 @@ start_herald() { # extra maven arguments
         log "127.0.0.1:$HERALD_PORT is busy: stop what runs there first"; exit 1
     fi
     log "starting Herald: mvn -Prun $*"
-    setsid mvn -o -Prun -Dherald.run.jvmargs="-Xms256m -Xmx2g ${HERALD_GC:-} -XX:NativeMemoryTracking=summary" "$@" \
+    setsid mvn -o -Prun -Dherald.run.jvmargs="-Xms256m -Xmx2g ${HERALD_GC:-} ${HERALD_OPTS:-} -XX:NativeMemoryTracking=summary" "$@" \
         > "$ROOT/bench/run/herald.log" 2>&1 < /dev/null &
     SERVER_PGID=$!
     wait_for "http://127.0.0.1:$HERALD_PORT/herald/api/health/ready" 180
@@ -193,6 +194,15 @@ scenario_connect() { # 10,000 new streams at CONNECT_RATE (2,000) a second: conn
         load "connect-10000at$rate" "$target" --subscribers 10000 --connect-rate "$rate" --idle-only --idle-seconds 2
         stop_server
     done
+}
+
+scenario_quiet() { # Herald only: 10,000 inboxes next to a ticker at 200/s in a history of 30,000; each inbox away 120 s
+    HERALD_OPTS="-Dherald.history.size=30000" start herald
+    log "quiet-10000 against herald (about 4 minutes)"
+    java -Xss256k -Xmx2g -cp target/test-classes dev.herald.bench.QuietTopicsProbe \
+        --base "http://127.0.0.1:$HERALD_PORT/herald" --inboxes 10000 --ticker-rate 200 --inbox-period 60 --away 120 \
+        --out "$RESULTS/quiet-10000-herald.json"
+    stop_server
 }
 
 scenario_reconnect() { # 5,000 connect at once, then all reconnect with Last-Event-ID

@@ -1,9 +1,12 @@
 package dev.herald.backbone;
 
 import dev.herald.history.Event;
-import dev.herald.history.EventId;
-import dev.herald.history.IdScheme;
 import dev.herald.history.EventDraft;
+import dev.herald.history.EventId;
+import dev.herald.history.Evicted;
+import dev.herald.history.History;
+import dev.herald.history.IdScheme;
+import dev.herald.history.Retained;
 import java.util.List;
 
 /**
@@ -14,6 +17,9 @@ public interface Backbone extends AutoCloseable {
 
     /** The form of this backbone's event ids. */
     IdScheme ids();
+
+    /** Who decides which events the history keeps: the hub's own history, or this backbone for every node. */
+    History.Decisions retention();
 
     /**
      * Starts handing events to {@code listener}: first {@link Listener#retained} with what is already stored (when
@@ -68,10 +74,14 @@ public interface Backbone extends AutoCloseable {
     /** The hub's side. Calls for one backbone never overlap, and stored events arrive in id order. */
     interface Listener {
 
-        /** What the backbone already holds, oldest first, all after {@code floor}; replaces anything held before. */
-        void retained(EventId floor, List<Event> events);
+        /**
+         * What the backbone already holds, which replaces anything held before; {@code newest} is the id after which
+         * {@link #stored} events follow.
+         */
+        void retained(Retained retained, EventId newest);
 
-        void stored(Event event);
+        /** A new event, and what the backbone evicted to hold it (none when the history decides itself). */
+        void stored(Event event, List<Evicted> evicted);
 
         /**
          * Events after the last one handed over were removed before this node could read them (it fell further

@@ -12,6 +12,6 @@ public final class Backbones {
     public static Backbone of(HeraldConfig config) {
         return config.redisUri() == null
                 ? new InMemoryBackbone(config.historySize())
-                : new RedisBackbone(config.redisUri(), config.historySize());
+                : new RedisBackbone(config.redisUri(), config.historySize(), config.historyMaxAgeSeconds() * 1000L);
     }
 }

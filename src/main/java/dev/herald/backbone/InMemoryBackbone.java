@@ -2,6 +2,7 @@ package dev.herald.backbone;
 
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
+import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.RunId;
 import dev.herald.history.EventDraft;
@@ -39,6 +40,12 @@ public final class InMemoryBackbone implements Backbone {
         return ids;
     }
 
+    /** Nothing else holds the events: the hub's history decides. */
+    @Override
+    public History.Decisions retention() {
+        return History.Decisions.HERE;
+    }
+
     @Override
     public synchronized void start(Listener listener) {
         this.listener = listener;
@@ -62,7 +69,7 @@ public final class InMemoryBackbone implements Backbone {
         if (idempotencyKey != null) {
             keys.put(idempotencyKey, new Remembered(event.id(), fingerprint));
         }
-        listener.stored(event);
+        listener.stored(event, List.of());
         return new Published(event.id(), false);
     }
 

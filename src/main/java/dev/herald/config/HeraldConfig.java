@@ -22,7 +22,8 @@ public record HeraldConfig(
         List<String> privateTopics,
         Limits limits,
         List<String> corsOrigins,
-        int maxLifetimeSeconds) {
+        int maxLifetimeSeconds,
+        int historyMaxAgeSeconds) {
 
     /** How much one client, and all of them, may take. */
     public record Limits(int connections, int connectionsPerAddress, int publishPerSecond, List<String> trustedProxies) {
@@ -48,6 +49,7 @@ public record HeraldConfig(
     public static final String TRUSTED_PROXIES = "herald.trusted-proxies";
     public static final String CORS_ORIGINS = "herald.cors.origins";
     public static final String MAX_LIFETIME = "herald.stream.max-lifetime";
+    public static final String HISTORY_MAX_AGE = "herald.history.max-age";
     /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -85,7 +87,9 @@ public record HeraldConfig(
                         reader.list(TRUSTED_PROXIES)),
                 reader.list(CORS_ORIGINS),
                 // long enough that reconnects are rare, short enough to rebalance nodes after a rolling restart
-                reader.seconds(MAX_LIFETIME, 3600, 10, 7 * 24 * 3600));
+                reader.seconds(MAX_LIFETIME, 3600, 10, 7 * 24 * 3600),
+                // unset (0): events go only when the history is full; at most a month, as no client sleeps longer
+                reader.seconds(HISTORY_MAX_AGE, 0, 1, 30 * 24 * 3600));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -109,6 +113,7 @@ public record HeraldConfig(
         map.put(TRUSTED_PROXIES, String.join(",", limits.trustedProxies()));
         map.put(CORS_ORIGINS, String.join(",", corsOrigins));
         map.put(MAX_LIFETIME, maxLifetimeSeconds + "s");
+        map.put(HISTORY_MAX_AGE, historyMaxAgeSeconds == 0 ? "(unset: no age limit)" : historyMaxAgeSeconds + "s");
         return map;
     }
 

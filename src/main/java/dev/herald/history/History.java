@@ -1,125 +1,306 @@
 package dev.herald.history;
 
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.function.Predicate;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
- * The last {@code capacity} published events, in id order, as this node has seen them. In memory it is the only
- * copy; on Redis it mirrors the end of the stream, so a reconnecting client catches up without a round trip.
- * Not thread-safe: its owner serialises access, so that an event's place here and its delivery happen as one step.
+ * The published events this node holds for catch-up, at most {@code capacity} in all, kept per topic. When full,
+ * the oldest event of the topic holding the most goes first (ties: the topic whose oldest event is oldest), so a
+ * busy topic gives way before a quiet one loses anything; with a maximum age, older events go whatever their topic.
+ * Events without a topic count as one topic.
+ *
+ * <p>A client is caught up when nothing it would have received after its {@code Last-Event-ID} was evicted: per
+ * topic, the history knows the newest event it evicted. For topics it holds nothing of any more, it remembers that
+ * by name for as many topics as it holds events ({@link ForgottenTopics}), and beyond that one id for all of them;
+ * where it cannot tell, a client gets a reset, never a gap.
+ *
+ * <p>On Redis it mirrors what the stream script retains, so every node decides a catch-up the same way. Not
+ * thread-safe: its owner serialises access, so that an event's place here and its delivery happen as one step.
  */
 public final class History {
 
-    private final IdScheme ids;
-    private final Event[] ring;
-    /** Slot of the oldest retained event. */
-    private int head;
-    private int count;
-    /** The newest event no longer retained, or the origin: a client at this id has missed nothing retained. */
-    private EventId floor;
+    /** Why an event stopped being held. */
+    public enum Eviction { SPACE, AGE }
 
-    public History(IdScheme ids, int capacity) {
+    /**
+     * Who decides what goes: this history ({@code HERE}, in memory), or the backbone, whose decisions come with each
+     * event and are applied as they are ({@code MIRRORED}, on Redis), so that every node holds the same.
+     */
+    public enum Decisions { HERE, MIRRORED }
+
+    /** The key of events without a topic: no topic name is empty. */
+    static final String NO_TOPIC = "";
+
+    private final IdScheme ids;
+    private final Decisions decisions;
+    private final int capacity;
+    /** 0 for no age limit. */
+    private final long maxAgeMillis;
+    private final Map<String, TopicEvents> topics = new HashMap<>();
+    private final TreeSet<TopicEvents> largestFirst = new TreeSet<>(TopicEvents.LARGEST_FIRST);
+    /** Only with an age limit: the topics by the age of their oldest event. */
+    private final TreeSet<TopicEvents> oldestFirst;
+    private final ForgottenTopics forgotten;
+    private int held;
+    /** Everything up to here is gone for every topic: the start of this history, or what Redis had trimmed. */
+    private EventId base;
+    private EventId newest;
+    // written under the owner's lock, read by metrics without it
+    private volatile int heldNow;
+    private volatile long evictedForSpace;
+    private volatile long evictedForAge;
+
+    /**
+     * @param maxAgeMillis events older than this are evicted whatever their topic; 0 for no age limit
+     */
+    public History(IdScheme ids, Decisions decisions, int capacity, long maxAgeMillis) {
         if (capacity < 1) {
             throw new IllegalArgumentException("history capacity must be positive: " + capacity);
         }
         this.ids = ids;
-        this.ring = new Event[capacity];
-        this.floor = ids.origin();
+        this.decisions = decisions;
+        this.capacity = capacity;
+        this.maxAgeMillis = maxAgeMillis;
+        this.oldestFirst = maxAgeMillis > 0 ? new TreeSet<>(TopicEvents.OLDEST_FIRST) : null;
+        this.forgotten = new ForgottenTopics(capacity);
+        this.base = ids.origin();
+        this.newest = base;
     }
 
     public IdScheme ids() {
         return ids;
     }
 
-    /** Keeps a newer event, dropping the oldest beyond capacity. */
-    public void append(Event event) {
-        if (event.id().compareTo(newestId()) <= 0) {
-            throw new IllegalArgumentException("event " + event.id() + " is not after " + newestId());
-        }
-        if (count == ring.length) {
-            floor = ring[head].id();
-            ring[head] = event;
-            head = (head + 1) % ring.length;
-        } else {
-            ring[(head + count) % ring.length] = event;
-            count++;
-        }
+    /** Holds a newer event, evicting what the bound and the age limit require: see {@link #append(Event, long, List)}. */
+    public void append(Event event, long nowMillis) {
+        append(event, nowMillis, List.of());
     }
 
     /**
-     * Replaces what is retained: {@code events} in id order, all after {@code floor}, the newest event before them
-     * that is no longer available (or the origin when none ever was).
+     * Holds a newer event. {@code nowMillis} is when it arrived: its age counts from then, unless its id carries a
+     * time of its own (a Redis id), so every node agrees. Deciding {@code HERE}, it evicts what the bound and the age
+     * limit require; {@code MIRRORED}, it applies {@code decided}, the backbone's evictions for this event (and
+     * evicts by itself only beyond its capacity, which nodes configured alike never reach).
      */
-    public void retain(EventId floor, List<Event> events) {
-        this.floor = floor;
-        this.head = 0;
-        this.count = 0;
-        Arrays.fill(ring, null);
-        int from = Math.max(0, events.size() - ring.length);
-        if (from > 0) {
-            this.floor = events.get(from - 1).id();
+    public void append(Event event, long nowMillis, List<Evicted> decided) {
+        if (event.id().compareTo(newest) <= 0) {
+            throw new IllegalArgumentException("event " + event.id() + " is not after " + newest);
         }
-        for (int i = from; i < events.size(); i++) {
-            append(events.get(i));
+        if (decisions == Decisions.MIRRORED) {
+            decided.forEach(this::apply);
+        }
+        String key = keyOf(event);
+        TopicEvents topic = topics.get(key);
+        if (topic == null) {
+            topic = new TopicEvents(key, forgotten.take(key));
+            topics.put(key, topic);
+        } else {
+            detach(topic);
+        }
+        long bornAt = event.id().bornAt(nowMillis);
+        topic.add(event, bornAt);
+        attach(topic);
+        held++;
+        newest = event.id();
+        if (maxAgeMillis > 0 && decisions == Decisions.HERE) {
+            expire(bornAt);
+        }
+        while (held > capacity) {
+            evictOldestOf(largestFirst.first(), Eviction.SPACE);
+        }
+        heldNow = held;
+    }
+
+    /** Evicts what is older than the age limit at {@code nowMillis}; the owner calls this now and then. */
+    public void expire(long nowMillis) {
+        if (maxAgeMillis == 0) {
+            return;
+        }
+        long cutoff = nowMillis - maxAgeMillis;
+        while (!oldestFirst.isEmpty() && oldestFirst.first().oldestBornAt() < cutoff) {
+            evictOldestOf(oldestFirst.first(), Eviction.AGE);
+        }
+        heldNow = held;
+    }
+
+    /** Holds nothing, and everything up to {@code floor} is gone: events were lost to this node. */
+    public void clear(EventId floor) {
+        topics.clear();
+        largestFirst.clear();
+        if (oldestFirst != null) {
+            oldestFirst.clear();
+        }
+        forgotten.clear();
+        held = 0;
+        heldNow = 0;
+        base = floor;
+        newest = floor;
+    }
+
+    /**
+     * Replaces what is held with what the backbone retains, as it is: {@code newest} is the backbone's position
+     * (its newest event, held or not).
+     */
+    public void restore(Retained retained, EventId newestId, long nowMillis) {
+        clear(retained.base());
+        Map<String, EventId> evicted = new HashMap<>();
+        retained.evicted().forEach((topic, id) -> evicted.put(topic == null ? NO_TOPIC : topic, id));
+        for (Event event : retained.events()) {
+            String key = keyOf(event);
+            TopicEvents topic = topics.get(key);
+            if (topic == null) {
+                topic = new TopicEvents(key, evicted.get(key));
+                topics.put(key, topic);
+            } else {
+                detach(topic);
+            }
+            topic.add(event, event.id().bornAt(nowMillis));
+            attach(topic);
+            held++;
+        }
+        for (String name : retained.forgotten()) {
+            String key = name == null ? NO_TOPIC : name;
+            EventId id = evicted.get(key);
+            if (id != null && !topics.containsKey(key)) {
+                forgotten.forget(key, id);
+            }
+        }
+        forgotten.fold(retained.folded());
+        newest = newestId.compareTo(base) > 0 ? newestId : base;
+        heldNow = held;
+        while (held > capacity) {
+            evictOldestOf(largestFirst.first(), Eviction.SPACE);
         }
     }
 
-    /** The id of the newest event, or the floor (at first the origin, e.g. {@code run-0}) when none is retained. */
+    /** The id of the newest event, or the floor (at first the origin, e.g. {@code run-0}) when none is held. */
     public EventId newestId() {
-        return count == 0 ? floor : at(count - 1).id();
+        return newest;
     }
 
-    /** The retained events after {@code lastEventId} that {@code wanted} accepts, or a reset saying why not. */
-    public Replay after(String lastEventId, Predicate<Event> wanted) {
+    /**
+     * The held events after {@code lastEventId} for a client of {@code topicNames} (events without a topic are
+     * always its too), oldest first; or a reset when one of them is no longer held, or the id is not one of ours.
+     */
+    public Replay after(String lastEventId, Collection<String> topicNames) {
         IdScheme.Parsed parsed = ids.parse(lastEventId);
         if (parsed.reset() != null) {
             return reset(parsed.reset());
         }
         EventId last = parsed.id();
-        if (last.compareTo(newestId()) > 0) {
+        if (last.compareTo(newest) > 0) {
             return reset(Replay.ResetReason.UNKNOWN_ID);
         }
-        if (last.compareTo(floor) < 0) {
+        if (evictedAfter(NO_TOPIC, last)) {
             return reset(Replay.ResetReason.TOO_OLD);
         }
-        List<Event> missed = new ArrayList<>();
-        for (int i = firstAfter(last); i < count; i++) {
-            Event event = at(i);
-            if (wanted.test(event)) {
-                missed.add(event);
+        for (String name : topicNames) {
+            if (evictedAfter(name, last)) {
+                return reset(Replay.ResetReason.TOO_OLD);
             }
         }
-        return new Replay(missed, null, newestId());
+        List<Event> missed = new ArrayList<>();
+        addAfter(NO_TOPIC, last, missed);
+        int sources = missed.isEmpty() ? 0 : 1;
+        for (String name : topicNames) {
+            int before = missed.size();
+            addAfter(name, last, missed);
+            sources += missed.size() > before ? 1 : 0;
+        }
+        if (sources > 1) {
+            missed.sort(Comparator.comparing(Event::id));
+        }
+        return new Replay(missed, null, newest);
     }
 
-    /** Whether {@code lastEventId} is an id of this history's form that is newer than anything retained. */
+    /** Whether {@code lastEventId} is an id of this history's form that is newer than anything held. */
     public boolean isAhead(String lastEventId) {
         IdScheme.Parsed parsed = ids.parse(lastEventId);
-        return parsed.id() != null && parsed.id().compareTo(newestId()) > 0;
+        return parsed.id() != null && parsed.id().compareTo(newest) > 0;
     }
 
-    /** The index of the first retained event after {@code id}; ids need not be contiguous, so search. */
-    private int firstAfter(EventId id) {
-        int low = 0;
-        int high = count;
-        while (low < high) {
-            int middle = (low + high) >>> 1;
-            if (at(middle).id().compareTo(id) <= 0) {
-                low = middle + 1;
-            } else {
-                high = middle;
+    /** How many events are held now; may be read without the owner's lock. */
+    public int size() {
+        return heldNow;
+    }
+
+    /** How many events were evicted for {@code reason} since this history began; may be read without the lock. */
+    public long evicted(Eviction reason) {
+        return reason == Eviction.SPACE ? evictedForSpace : evictedForAge;
+    }
+
+    /** How many topics hold events now. */
+    public int topicCount() {
+        return topics.size();
+    }
+
+    private boolean evictedAfter(String key, EventId last) {
+        TopicEvents topic = topics.get(key);
+        EventId evicted = topic != null ? topic.evicted() : forgotten.evicted(key);
+        return base.compareTo(last) > 0 || (evicted != null && evicted.compareTo(last) > 0);
+    }
+
+    private void addAfter(String key, EventId last, List<Event> into) {
+        TopicEvents topic = topics.get(key);
+        if (topic != null) {
+            topic.addAfter(last, into);
+        }
+    }
+
+    /** A decision of the backbone: its events up to the id go (those already gone, for age, are skipped). */
+    private void apply(Evicted decided) {
+        TopicEvents topic = topics.get(decided.topic() == null ? NO_TOPIC : decided.topic());
+        while (topic != null && topic.size() > 0 && topic.oldest().id().compareTo(decided.id()) <= 0) {
+            boolean last = topic.size() == 1;
+            evictOldestOf(topic, decided.reason());
+            if (last) {
+                return;
             }
         }
-        return low;
     }
 
-    private Event at(int index) {
-        return ring[(head + index) % ring.length];
+    private void evictOldestOf(TopicEvents topic, Eviction reason) {
+        detach(topic);
+        topic.evictOldest();
+        held--;
+        if (reason == Eviction.SPACE) {
+            evictedForSpace++;
+        } else {
+            evictedForAge++;
+        }
+        if (topic.isEmpty()) {
+            topics.remove(topic.key);
+            forgotten.forget(topic.key, topic.evicted());
+        } else {
+            attach(topic);
+        }
+    }
+
+    /** Out of the ordered sets before its size or oldest event changes: they are keyed on both. */
+    private void detach(TopicEvents topic) {
+        largestFirst.remove(topic);
+        if (oldestFirst != null) {
+            oldestFirst.remove(topic);
+        }
+    }
+
+    private void attach(TopicEvents topic) {
+        largestFirst.add(topic);
+        if (oldestFirst != null) {
+            oldestFirst.add(topic);
+        }
+    }
+
+    private static String keyOf(Event event) {
+        return event.hasTopic() ? event.topic() : NO_TOPIC;
     }
 
     private Replay reset(Replay.ResetReason reason) {
-        return new Replay(List.of(), reason, newestId());
+        return new Replay(List.of(), reason, newest);
     }
 }

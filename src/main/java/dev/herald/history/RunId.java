@@ -61,6 +61,12 @@ public record RunId(String run, long sequence) implements EventId {
         };
     }
 
+    /** An in-memory id carries no time: the event is as old as its arrival here. */
+    @Override
+    public long bornAt(long arrivedAt) {
+        return arrivedAt;
+    }
+
     /** Only ids of the same run are ordered. */
     @Override
     public int compareTo(EventId other) {

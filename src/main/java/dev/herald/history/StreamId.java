@@ -52,6 +52,12 @@ public record StreamId(long millis, long sequence) implements EventId {
         return new StreamId(millis - 1, Long.MAX_VALUE);
     }
 
+    /** Redis's clock when it stored the event, the same on every node. */
+    @Override
+    public long bornAt(long arrivedAt) {
+        return millis;
+    }
+
     @Override
     public int compareTo(EventId other) {
         if (!(other instanceof StreamId that)) {

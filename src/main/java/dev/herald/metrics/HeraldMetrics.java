@@ -1,6 +1,7 @@
 package dev.herald.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -30,6 +31,7 @@ public final class HeraldMetrics {
     private final Counter resets;
     private final Counter heartbeatFailures;
     private final Counter backboneErrors;
+    private final java.util.List<Supplier<Number>> counted = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public HeraldMetrics(String node) {
         this.node = node;
@@ -56,6 +58,14 @@ public final class HeraldMetrics {
     /** A gauge read at each scrape, such as the open streams. */
     public void gauge(String name, String description, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).tag("node", node).register(registry);
+    }
+
+    /** A count kept elsewhere, read at each scrape, with one tag, such as evictions by reason. */
+    public void counter(String name, String description, String tag, String value, Supplier<Number> count) {
+        // a function counter holds its object weakly: kept here, the supplier lives as long as the registry
+        counted.add(count);
+        FunctionCounter.builder(name, count, c -> c.get().doubleValue()).description(description).tag("node", node)
+                .tag(tag, value).register(registry);
     }
 
     public void connected() {

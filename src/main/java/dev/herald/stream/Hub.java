@@ -6,6 +6,8 @@ import dev.herald.config.HeraldConfig;
 import dev.herald.history.Event;
 import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
+import dev.herald.history.Evicted;
+import dev.herald.history.Retained;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
 import dev.herald.metrics.HeraldMetrics;
@@ -17,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
@@ -68,7 +71,12 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         this.delivery = delivery;
         this.metrics = metrics;
         this.presence = new Presence(backbone);
-        this.history = new History(backbone.ids(), config.historySize());
+        this.history = new History(backbone.ids(), backbone.retention(), config.historySize(), config.historyMaxAgeSeconds() * 1000L);
+        metrics.gauge("herald.history.events", "events held for catch-up on this node", history::size);
+        for (History.Eviction reason : History.Eviction.values()) {
+            metrics.counter("herald.history.evictions", "events no longer held for catch-up, by reason", "reason",
+                    reason.name().toLowerCase(Locale.ROOT), () -> history.evicted(reason));
+        }
         this.limits = new ConnectionLimits(config.limits());
     }
 
@@ -126,7 +134,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 }
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
-                        : history.after(subscription.lastEventId(), subscription::wants);
+                        : history.after(subscription.lastEventId(), subscription.heldTopics());
                 count(subscription, replay);
                 List<ClientInfo> present = new ArrayList<>();
                 if (subscription.presence()) {
@@ -204,6 +212,13 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         }
     }
 
+    /** The sweep's call: events past {@code herald.history.max-age} go even when no event arrives to push them out. */
+    void expireHistory() {
+        synchronized (lock) {
+            history.expire(clock.millis());
+        }
+    }
+
     /** This node's streams now, for the sweep; it acts on them without the hub's lock. */
     List<Subscriber> openStreams() {
         synchronized (lock) {
@@ -212,17 +227,17 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     @Override
-    public void retained(EventId floor, List<Event> retained) {
+    public void retained(Retained retained, EventId newest) {
         synchronized (lock) {
-            history.retain(floor, retained);
+            history.restore(retained, newest, clock.millis());
             lock.notifyAll();
         }
     }
 
     @Override
-    public void stored(Event event) {
+    public void stored(Event event, List<Evicted> evicted) {
         synchronized (lock) {
-            history.append(event);
+            history.append(event, clock.millis(), evicted);
             if (events != null) {
                 routes.broadcast(event, events);
                 delivery.dispatch();
@@ -236,7 +251,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     public void lost(EventId floor) {
         List<Subscriber> open;
         synchronized (lock) {
-            history.retain(floor, List.of());
+            history.clear(floor);
             open = new ArrayList<>(subscribers.values());
         }
         open.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.BEHIND));

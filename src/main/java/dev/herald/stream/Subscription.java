@@ -1,7 +1,6 @@
 package dev.herald.stream;
 
 import dev.herald.web.ApiException;
-import dev.herald.history.Event;
 import dev.herald.history.Topics;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -34,9 +33,9 @@ record Subscription(List<String> topics, boolean envelope, String lastEventId) {
         return new Subscription(new ArrayList<>(unique), envelope(envelope), lastEventId(lastEventIdHeader, lastEventIdQuery));
     }
 
-    /** Whether a live client with this subscription would have received {@code event}. */
-    boolean wants(Event event) {
-        return !event.hasTopic() || topics.contains(event.topic());
+    /** The topics the history holds events of for this client: all of them but Herald's own. */
+    List<String> heldTopics() {
+        return presence() ? topics.stream().filter(topic -> !Topics.isReserved(topic)).toList() : topics;
     }
 
     boolean presence() {

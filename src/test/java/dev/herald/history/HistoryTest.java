@@ -6,85 +6,184 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class HistoryTest {
 
-    private final History history = new History(RunId.scheme("run00001"), 3);
+    private static final List<String> ALL = List.of("a", "b", "c", "quiet", "busy");
+
+    private History history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 3, 0);
     private long sequence;
+    private long now = 1_000_000;
 
     /** Appends the next in-memory event, as the in-memory backbone numbers them. */
-    private Event append(String topic, String type, String data, Integer retryMs) {
-        Event event = new Event(new RunId("run00001", ++sequence), topic, type, data, retryMs);
-        history.append(event);
+    private Event append(String topic, String data) {
+        Event event = new Event(new RunId("run00001", ++sequence), topic, "message", data, null);
+        history.append(event, now);
         return event;
     }
 
-    private static Event streamEvent(long millis, long sequence, String data) {
-        return new Event(new StreamId(millis, sequence), null, "message", data, null);
+    private static Event streamEvent(long millis, long sequence, String topic, String data) {
+        return new Event(new StreamId(millis, sequence), topic, "message", data, null);
+    }
+
+    private static List<String> data(Replay replay) {
+        assertNull(replay.reset(), "a reset");
+        return replay.events().stream().map(Event::data).toList();
     }
 
     @Test
     void startsAtTheOriginIdAndCountsUp() {
         assertEquals("run00001-0", history.newestId().toString());
 
-        Event first = append("a", "message", "1", null);
-        Event second = append(null, "message", "2", 2000);
+        Event first = append("a", "1");
+        Event second = append(null, "2");
 
         assertEquals("run00001-1", first.id().toString());
         assertEquals("run00001-2", second.id().toString());
         assertEquals(second.id(), history.newestId());
+        assertEquals(2, history.size());
     }
 
     @Test
-    void replaysOnlyEventsAfterLastEventIdThatTheClientWants() {
-        append("a", "message", "1", null);
-        append("b", "message", "2", null);
-        append(null, "message", "3", null);
+    void replaysOnlyEventsOfTheClientsTopicsAndEventsWithoutTopicInIdOrder() {
+        append("a", "1");
+        append("b", "2");
+        append(null, "3");
 
-        Replay replay = history.after("run00001-1", event -> !event.hasTopic() || event.topic().equals("a"));
-
-        assertFalse(replay.isReset());
-        assertEquals(List.of("3"), replay.events().stream().map(Event::data).toList());
-        assertEquals("run00001-3", replay.newest().toString());
+        assertEquals(List.of("3"), data(history.after("run00001-1", List.of("a"))));
+        assertEquals(List.of("1", "2", "3"), data(history.after("run00001-0", List.of("b", "a"))));
+        assertEquals(List.of("3"), data(history.after("run00001-0", List.of())));
+        assertEquals("run00001-3", history.after("run00001-1", List.of("a")).newest().toString());
     }
 
     @Test
     void replaysNothingFromTheNewestId() {
-        append("a", "message", "1", null);
+        append("a", "1");
 
-        Replay replay = history.after("run00001-1", event -> true);
-
-        assertNull(replay.reset());
-        assertEquals(List.of(), replay.events());
+        assertEquals(List.of(), data(history.after("run00001-1", ALL)));
     }
 
     @Test
-    void replaysEverythingRetainedFromTheOriginIdWhileNothingWasDropped() {
-        append("a", "message", "1", null);
-        append("a", "message", "2", null);
-        append("a", "message", "3", null);
-
-        assertEquals(3, history.after("run00001-0", event -> true).events().size());
-    }
-
-    @Test
-    void resetsWhenTheIdIsOlderThanTheHistory() {
-        for (int i = 1; i <= 5; i++) {
-            append("a", "message", String.valueOf(i), null);
+    void whenFullTheBusiestTopicGivesWayAndAQuietOneKeepsItsEvents() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 4, 0);
+        append("quiet", "q1");
+        for (int i = 1; i <= 100; i++) {
+            append("busy", "b" + i);
         }
 
-        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-1", event -> true).reset());
-        assertEquals(List.of("3", "4", "5"),
-                history.after("run00001-2", event -> true).events().stream().map(Event::data).toList());
+        assertEquals(4, history.size());
+        assertEquals(97, history.evicted(History.Eviction.SPACE));
+        // the quiet topic missed nothing that is gone: caught up from before its only event
+        assertEquals(List.of("q1"), data(history.after("run00001-0", List.of("quiet"))));
+        // a client of the busy topic that missed evicted events is reset; one that did not is caught up
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-50", List.of("busy")).reset());
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("quiet", "busy")).reset());
+        assertEquals(List.of("b99", "b100"), data(history.after("run00001-99", List.of("quiet", "busy"))));
+    }
+
+    @Test
+    void tiesGoToTheTopicWhoseOldestEventIsOldest() {
+        append("a", "a1");
+        append("b", "b1");
+        append("c", "c1");
+        // full, and the new event counts: b holds the most, so b gives way
+        append("b", "b2");
+        assertEquals(List.of("a1"), data(history.after("run00001-0", List.of("a"))));
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("b")).reset());
+        assertEquals(List.of("b2"), data(history.after("run00001-2", List.of("b"))));
+
+        // now a, b and c hold one each: a's is the oldest
+        append(null, "n1");
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("a")).reset());
+        assertEquals(List.of("c1", "n1"), data(history.after("run00001-0", List.of("c"))));
+        assertEquals(List.of("b2", "n1"), data(history.after("run00001-2", List.of("b"))));
+    }
+
+    @Test
+    void eventsWithoutATopicCountAsOneTopicAndReachEveryClient() {
+        append(null, "n1");
+        append(null, "n2");
+        append("a", "a1");
+        append("a", "a2");
+
+        // the no-topic events held the most: their oldest went
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("a")).reset());
+        assertEquals(List.of("n2", "a1", "a2"), data(history.after("run00001-1", List.of("a"))));
+    }
+
+    @Test
+    void aTopicEmptiedByEvictionIsRememberedSoItsOldClientsAreReset() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 2, 0);
+        append("a", "a1");
+        append("b", "b1");
+        append("c", "c1");
+        append("d", "d1");
+
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("a")).reset());
+        assertEquals(List.of(), data(history.after("run00001-1", List.of("a"))));
+        // a topic never seen missed nothing it could have had
+        assertEquals(List.of("c1", "d1"), data(history.after("run00001-0", List.of("c", "d", "never"))));
+        // it comes back, still knowing what it lost
+        append("a", "a2");
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("a")).reset());
+        assertEquals(List.of("a2"), data(history.after("run00001-1", List.of("a"))));
+    }
+
+    @Test
+    void beyondTheTopicsItRemembersByNameItResetsRatherThanGuess() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 1, 0);
+        append("a", "a1");
+        append("b", "b1");
+        // a is remembered by name (one name: the capacity); then b is, and a is folded into one floor
+        append("c", "c1");
+
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("b")).reset());
+        // a and a topic never seen are both behind the folded floor: a reset, since the history cannot tell
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("never")).reset());
+        assertEquals(List.of(), data(history.after("run00001-1", List.of("never"))));
+        assertEquals(List.of("c1"), data(history.after("run00001-2", List.of("a", "c"))));
+    }
+
+    @Test
+    void eventsPastTheMaximumAgeGoWhateverTheirTopic() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 100, 60_000);
+        append("quiet", "old");
+        now += 30_000;
+        append("busy", "b1");
+        now += 31_000;
+        append("busy", "b2");
+
+        // the append itself evicts what is past the age
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of("quiet")).reset());
+        assertEquals(List.of("b1", "b2"), data(history.after("run00001-1", List.of("quiet", "busy"))));
+        history.expire(now + 30_000);
+        assertEquals(List.of("b2"), data(history.after("run00001-2", List.of("busy"))));
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-1", List.of("busy")).reset());
+        assertEquals(1, history.size());
+        assertEquals(2, history.evicted(History.Eviction.AGE));
+        assertEquals(0, history.evicted(History.Eviction.SPACE));
+    }
+
+    @Test
+    void aRedisIdsAgeIsItsOwnTimeSoEveryNodeAgrees() {
+        History stream = new History(StreamId.SCHEME, History.Decisions.HERE, 100, 1000);
+        stream.append(streamEvent(10_000, 0, "a", "a1"), 0);
+        // whenever this node received it, an event stored at 11,500 ms makes the one of 10,000 ms too old
+        stream.append(streamEvent(11_500, 0, "b", "b1"), 0);
+
+        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("0-0", List.of("a")).reset());
+        assertEquals(List.of("b1"), data(stream.after("10000-0", List.of("a", "b"))));
     }
 
     @Test
     void resetsForAnIdOfAnotherRun() {
-        append("a", "message", "1", null);
+        append("a", "1");
 
-        Replay replay = history.after("other001-1", event -> true);
+        Replay replay = history.after("other001-1", ALL);
 
         assertEquals(Replay.ResetReason.OTHER_RUN, replay.reset());
         assertEquals("run00001-1", replay.newest().toString());
@@ -92,50 +191,61 @@ class HistoryTest {
 
     @Test
     void resetsForAnIdItNeverAssigned() {
-        append("a", "message", "1", null);
+        append("a", "1");
 
-        assertEquals(Replay.ResetReason.UNKNOWN_ID, history.after("run00001-2", event -> true).reset());
-        assertEquals(Replay.ResetReason.UNKNOWN_ID, history.after("nonsense", event -> true).reset());
+        assertEquals(Replay.ResetReason.UNKNOWN_ID, history.after("run00001-2", ALL).reset());
+        assertEquals(Replay.ResetReason.UNKNOWN_ID, history.after("nonsense", ALL).reset());
     }
 
     @Test
     void placesStreamIdsThatAreNotContiguousAndResetsInMemoryOnes() {
-        History stream = new History(StreamId.SCHEME, 3);
+        History stream = new History(StreamId.SCHEME, History.Decisions.HERE, 3, 0);
         assertEquals("0-0", stream.newestId().toString());
-        stream.append(streamEvent(100, 0, "a"));
-        stream.append(streamEvent(100, 1, "b"));
-        stream.append(streamEvent(250, 0, "c"));
+        stream.append(streamEvent(100, 0, null, "a"), 0);
+        stream.append(streamEvent(100, 1, null, "b"), 0);
+        stream.append(streamEvent(250, 0, null, "c"), 0);
 
-        assertEquals(List.of("b", "c"), stream.after("100-0", e -> true).events().stream().map(Event::data).toList());
+        assertEquals(List.of("b", "c"), data(stream.after("100-0", ALL)));
         // an id between two entries is a position too, as in XRANGE
-        assertEquals(List.of("c"), stream.after("200-7", e -> true).events().stream().map(Event::data).toList());
-        assertEquals(3, stream.after("0-0", e -> true).events().size());
-        assertEquals(Replay.ResetReason.UNKNOWN_ID, stream.after("run00001-1", e -> true).reset());
-        assertEquals(Replay.ResetReason.UNKNOWN_ID, stream.after("300-0", e -> true).reset());
+        assertEquals(List.of("c"), data(stream.after("200-7", ALL)));
+        assertEquals(3, stream.after("0-0", ALL).events().size());
+        assertEquals(Replay.ResetReason.UNKNOWN_ID, stream.after("run00001-1", ALL).reset());
+        assertEquals(Replay.ResetReason.UNKNOWN_ID, stream.after("300-0", ALL).reset());
         assertTrue(stream.isAhead("300-0"));
         assertFalse(stream.isAhead("250-0"));
         assertFalse(stream.isAhead("run00001-9"));
     }
 
     @Test
-    void aRetainedHistoryStartsAfterItsFloor() {
-        History stream = new History(StreamId.SCHEME, 2);
-        stream.retain(new StreamId(5, 0), List.of(streamEvent(7, 0, "a"), streamEvent(8, 0, "b"), streamEvent(9, 0, "c")));
+    void aRestoredHistoryHoldsWhatTheBackboneRetainedAndAppliesItsDecisions() {
+        History stream = new History(StreamId.SCHEME, History.Decisions.MIRRORED, 3, 0);
+        Map<String, EventId> evicted = new HashMap<>();
+        evicted.put("a", new StreamId(6, 0));
+        evicted.put("gone", new StreamId(4, 0));
+        evicted.put(null, new StreamId(3, 0));
+        stream.restore(new Retained(new StreamId(2, 0), List.of(streamEvent(7, 0, "a", "a7"),
+                streamEvent(9, 0, "q", "q9")), evicted, List.of("gone"), new StreamId(1, 0)), new StreamId(9, 5), 0);
 
-        // only the newest two fit: the first becomes the floor
-        assertEquals("9-0", stream.newestId().toString());
-        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("5-0", e -> true).reset());
-        assertEquals(List.of("b", "c"), stream.after("7-0", e -> true).events().stream().map(Event::data).toList());
+        assertEquals("9-5", stream.newestId().toString());
+        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("1-0", List.of("q")).reset());
+        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("5-0", List.of("a")).reset());
+        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("3-5", List.of("gone")).reset());
+        assertEquals(List.of("a7", "q9"), data(stream.after("6-0", List.of("a", "q", "gone"))));
 
-        stream.append(streamEvent(10, 0, "d"));
-        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("7-0", e -> true).reset());
-        assertEquals(List.of("c", "d"), stream.after("8-0", e -> true).events().stream().map(Event::data).toList());
+        // the backbone's decisions are applied as they come, not decided here: q keeps its one event
+        stream.append(streamEvent(10, 0, "a", "a10"), 0, List.of());
+        stream.append(streamEvent(11, 0, "a", "a11"), 0, List.of(new Evicted("a", new StreamId(7, 0),
+                History.Eviction.SPACE)));
+        assertEquals(List.of("q9"), data(stream.after("6-0", List.of("q"))));
+        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("6-0", List.of("a")).reset());
+        assertEquals(List.of("a10", "a11"), data(stream.after("7-0", List.of("a"))));
+        assertEquals(1, stream.evicted(History.Eviction.SPACE));
     }
 
     @Test
     void refusesAnEventThatIsNotNewer() {
-        append("a", "message", "1", null);
+        append("a", "1");
         assertThrows(IllegalArgumentException.class,
-                () -> history.append(new Event(new RunId("run00001", 1), null, "message", "again", null)));
+                () -> history.append(new Event(new RunId("run00001", 1), null, "message", "again", null), now));
     }
 }

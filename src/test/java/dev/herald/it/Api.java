@@ -100,6 +100,47 @@ final class Api {
         return publish(topic == null ? "{\"data\":" + data + "}" : "{\"topic\":\"" + topic + "\",\"data\":" + data + "}");
     }
 
+    /**
+     * Publishes {@code count} small events to {@code topic} from {@code threads} threads, each with a token of its
+     * own subject, so the publish rate limit (per subject) allows them; a 429 is waited out and retried, at most
+     * {@code count} times in all.
+     */
+    void publishMany(String topic, int count, int threads) throws InterruptedException {
+        ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> sent = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String token = Tokens.signed(Tokens.SECRET, java.util.List.of("*"), java.util.List.of(), "bulk-" + t,
+                        java.time.Instant.now().plus(Duration.ofHours(1)), null);
+                int share = count / threads + (t < count % threads ? 1 : 0);
+                sent.add(pool.submit(() -> {
+                    for (int i = 0; i < share; i++) {
+                        HttpResponse<String> response = post("api/events", "application/json",
+                                ("{\"topic\":\"" + topic + "\",\"data\":" + i + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                Map.of("Authorization", "Bearer " + token));
+                        if (response.statusCode() == 429 && retries.incrementAndGet() <= count) {
+                            Thread.sleep(50);
+                            i--;
+                            continue;
+                        }
+                        assertEquals(202, response.statusCode(), response.body());
+                    }
+                    return share;
+                }));
+            }
+            int published = 0;
+            for (java.util.concurrent.Future<Integer> share : sent) {
+                published += share.get();
+            }
+            assertEquals(count, published);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("a bulk publish failed", e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     SseStream stream(String query) throws IOException {
         return stream(query, Map.of());
     }

@@ -334,6 +334,29 @@ class ClusterIT {
     }
 
     /**
+     * Fair retention on Redis: three events of a quiet topic outlast 100,000 of a busy one published through both
+     * nodes; both nodes decide every catch-up alike, and still do after both restart, from what Redis retains.
+     */
+    @Test
+    @Order(10)
+    void threeQuietEventsOutlastAHundredThousandBusyOnesOnBothNodesAndAfterARestart() throws Exception {
+        RetentionIT.Quiet quiet = RetentionIT.publishQuiet(a, "cluster");
+        java.util.concurrent.Future<?> onA = readers.submit(() -> {
+            a.publishMany(quiet.busy(), 50_000, 4);
+            return null;
+        });
+        b.publishMany(quiet.busy(), 50_000, 4);
+        onA.get(2, TimeUnit.MINUTES);
+
+        RetentionIT.assertQuietKeptBusyGaveWay(a, quiet);
+        RetentionIT.assertQuietKeptBusyGaveWay(b, quiet);
+        stopNodes();
+        startNodes();
+        RetentionIT.assertQuietKeptBusyGaveWay(a, quiet);
+        RetentionIT.assertQuietKeptBusyGaveWay(b, quiet);
+    }
+
+    /**
      * Behind nginx, a node killed with SIGKILL while events are published steadily: its subscribers' streams are
      * cut, they reconnect through the balancer to the survivor with their Last-Event-ID and catch up; a publish
      * the dead node took but did not answer is retried with its Idempotency-Key. Every subscriber gets every

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.herald.web.ApiException;
-import dev.herald.history.Event;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,12 +22,11 @@ class SubscriptionTest {
     }
 
     @Test
-    void wantsEventsOfItsTopicsAndEventsWithoutTopic() {
-        Subscription s = Subscription.of(List.of("orders"), "true", null, null, 64);
+    void catchesUpOnItsOwnTopicsButNotOnHeraldsReservedOnes() {
+        Subscription s = Subscription.of(List.of("orders", "$presence", "likes"), "true", null, null, 64);
 
-        assertTrue(s.wants(new Event(null, "orders", "message", "1", null)));
-        assertTrue(s.wants(new Event(null, null, "message", "1", null)));
-        assertFalse(s.wants(new Event(null, "likes", "message", "1", null)));
+        assertEquals(List.of("orders", "likes"), s.heldTopics());
+        assertEquals(List.of("orders"), Subscription.of(List.of("orders"), null, null, null, 64).heldTopics());
         assertTrue(s.envelope());
     }
 

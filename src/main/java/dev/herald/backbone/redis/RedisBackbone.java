@@ -8,6 +8,7 @@ import dev.herald.backbone.IdempotencyKeys;
 import dev.herald.config.RedisUri;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
+import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.RunId;
 import dev.herald.history.StreamId;
@@ -28,54 +29,34 @@ import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ScanParams;
-import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
 
 /**
- * Several nodes sharing one Redis. Every publish is one XADD to the stream {@code herald:events}, trimmed to about
- * {@code herald.history.size}; every node reads the whole stream and delivers to its own clients, so ids and
- * order are the same everywhere, and the history survives every node's restart. Joins and leaves go over a
- * channel, each node's clients live in a hash that expires when the node dies.
+ * Several nodes sharing one Redis. Every publish is one run of {@link RetentionScripts#PUBLISH}: an XADD to the
+ * stream {@code herald:events}, trimmed to about {@code herald.history.size}, and to its topic's own stream, with
+ * the evictions it decides recorded in the entry; every node reads the whole stream and delivers to its own
+ * clients, and its history mirrors those decisions, so ids, order and catch-up are the same everywhere, and the
+ * history survives every node's restart. Joins and leaves go over a channel, each node's clients live in a hash
+ * that expires when the node dies.
  *
- * <p>Keys: {@code herald:events} (stream), {@code herald:idempotency} (hash, key to {@code id|fingerprint}) and
+ * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id|fingerprint}) and
  * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:nodes}
  * (set), {@code herald:clients:<node>} (hash), and the channel {@code herald:presence}.
  */
 public final class RedisBackbone implements Backbone {
 
     private static final Logger LOG = Logger.getLogger(RedisBackbone.class.getName());
-    static final String STREAM = "herald:events";
-    static final String IDEMPOTENCY = "herald:idempotency";
-    static final String IDEMPOTENCY_ORDER = "herald:idempotency:order";
+    static final String PREFIX = "herald:";
+    static final String STREAM = PREFIX + "events";
     static final String NODES = "herald:nodes";
     static final String CLIENTS = "herald:clients:";
     static final String PRESENCE = "herald:presence";
     static final String ADMIN = "herald:admin";
 
-    /**
-     * Publish with an idempotency key, atomically: the earlier id when the key is known, else XADD and remember
-     * the key, forgetting the oldest keys beyond the history's size. KEYS: stream, keys hash, keys list. ARGV: key,
-     * fingerprint, history size, then the entry's fields and values. Answers {id, fingerprint, repeated}.
-     */
-    private static final String PUBLISH_ONCE = """
-            local earlier = redis.call('HGET', KEYS[2], ARGV[1])
-            if earlier then
-              local bar = string.find(earlier, '|', 1, true)
-              return {string.sub(earlier, 1, bar - 1), string.sub(earlier, bar + 1), '1'}
-            end
-            local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
-            redis.call('HSET', KEYS[2], ARGV[1], id .. '|' .. ARGV[2])
-            redis.call('RPUSH', KEYS[3], ARGV[1])
-            local excess = redis.call('LLEN', KEYS[3]) - tonumber(ARGV[3])
-            for i = 1, math.min(excess, 100) do
-              redis.call('HDEL', KEYS[2], redis.call('LPOP', KEYS[3]))
-            end
-            return {id, ARGV[2], '0'}
-            """;
-
     private final RedisUri uri;
     private final int historySize;
+    private final long maxAgeMillis;
     private final String node = "n" + RunId.newRun().substring(1);
     private final Pool<Jedis> pool;
     private final Outage outage;
@@ -85,9 +66,11 @@ public final class RedisBackbone implements Backbone {
     /** One executor per loop, each with one named thread ({@code herald-redis-reader-1}...), shut down on close. */
     private final Map<ExecutorService, OwnedThreads> loops = new LinkedHashMap<>();
 
-    public RedisBackbone(RedisUri uri, int historySize) {
+    /** @param maxAgeMillis {@code herald.history.max-age}, 0 for none */
+    public RedisBackbone(RedisUri uri, int historySize, long maxAgeMillis) {
         this.uri = uri;
         this.historySize = historySize;
+        this.maxAgeMillis = maxAgeMillis;
         this.pool = RedisConnections.open(uri, "herald-" + node);
         this.outage = new Outage(uri.masked());
         this.registry = new NodeRegistry(pool, node, CLIENTS + node, NODES, PRESENCE);
@@ -98,9 +81,15 @@ public final class RedisBackbone implements Backbone {
         return StreamId.SCHEME;
     }
 
+    /** The publish script decides, so that every node holds the same. */
+    @Override
+    public History.Decisions retention() {
+        return History.Decisions.MIRRORED;
+    }
+
     @Override
     public synchronized void start(Listener listener) {
-        reader = new StreamReader(pool, STREAM, historySize, listener, outage);
+        reader = new StreamReader(pool, PREFIX, historySize, listener, outage);
         outage.onFailure(listener::backboneFailed);
         presence = new PresenceChannel(pool, PRESENCE, ADMIN, node, listener);
         run("herald-redis-reader", reader);
@@ -111,23 +100,13 @@ public final class RedisBackbone implements Backbone {
 
     @Override
     public Published publish(EventDraft draft, String idempotencyKey) {
-        List<String> fields = StreamEntries.fields(draft);
+        String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(draft);
+        List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
+                String.valueOf(historySize), String.valueOf(maxAgeMillis), RetentionScripts.key(draft.topic())));
+        args.addAll(StreamEntries.fields(draft));
         try (Jedis jedis = pool.getResource()) {
-            if (idempotencyKey == null) {
-                Map<String, String> hash = new LinkedHashMap<>();
-                for (int i = 0; i < fields.size(); i += 2) {
-                    hash.put(fields.get(i), fields.get(i + 1));
-                }
-                StreamEntryID id = jedis.xadd(STREAM,
-                        XAddParams.xAddParams().maxLen(historySize).approximateTrimming(), hash);
-                return new Published(StreamEntries.id(id), false);
-            }
-            String fingerprint = IdempotencyKeys.fingerprint(draft);
-            List<String> args = new ArrayList<>(List.of(idempotencyKey, fingerprint, String.valueOf(historySize)));
-            args.addAll(fields);
             @SuppressWarnings("unchecked")
-            List<String> answer = (List<String>) jedis.eval(PUBLISH_ONCE,
-                    List.of(STREAM, IDEMPOTENCY, IDEMPOTENCY_ORDER), args);
+            List<String> answer = (List<String>) jedis.eval(RetentionScripts.PUBLISH, List.of(), args);
             if (!answer.get(1).equals(fingerprint)) {
                 throw new IdempotencyKeyReusedException();
             }

@@ -3,9 +3,11 @@ package dev.herald.backbone.redis;
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
+import dev.herald.history.Retained;
 import dev.herald.history.StreamId;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -18,7 +20,7 @@ import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.Pool;
 
 /**
- * This node's one reader of the event stream. It first loads what the stream retains into the hub's history,
+ * This node's one reader of the event stream. It first loads what Redis retains into the hub's history,
  * then reads every entry after the last one it handed over, in order, for as long as the node runs. When Redis
  * goes away it retries with backoff and resumes after that same entry, so no stored event is skipped.
  */
@@ -29,6 +31,8 @@ final class StreamReader implements Runnable {
     private static final int BATCH = 1000;
 
     private final Pool<Jedis> pool;
+    /** Where Herald's keys start, {@code herald:}; the delivery stream is {@code <prefix>events}. */
+    private final String prefix;
     private final String stream;
     private final int historySize;
     private final Backbone.Listener listener;
@@ -36,9 +40,10 @@ final class StreamReader implements Runnable {
     private volatile boolean running = true;
     private volatile StreamId last;
 
-    StreamReader(Pool<Jedis> pool, String stream, int historySize, Backbone.Listener listener, Outage outage) {
+    StreamReader(Pool<Jedis> pool, String prefix, int historySize, Backbone.Listener listener, Outage outage) {
         this.pool = pool;
-        this.stream = stream;
+        this.prefix = prefix;
+        this.stream = prefix + "events";
         this.historySize = historySize;
         this.listener = listener;
         this.outage = outage;
@@ -92,22 +97,40 @@ final class StreamReader implements Runnable {
     }
 
     /**
-     * The newest {@code historySize} entries, newest first from Redis. When the stream holds at least that many,
-     * older ones may have been trimmed, so the oldest one read becomes the floor: a client older than it is reset.
+     * What Redis retains, read at once by {@link RetentionScripts#SNAPSHOT}: every topic's held events, what each
+     * evicted last, and the delivery stream's newest id, after which this reader goes on.
      */
     void load(Jedis jedis) {
-        List<StreamEntry> newestFirst = jedis.xrevrange(stream, StreamEntryID.MAXIMUM_ID, StreamEntryID.MINIMUM_ID,
-                historySize + 1);
-        List<StreamEntry> entries = new ArrayList<>(newestFirst);
-        Collections.reverse(entries);
-        EventId floor = StreamId.ORIGIN;
-        if (entries.size() >= historySize) {
-            floor = StreamEntries.id(entries.remove(0).getID());
+        @SuppressWarnings("unchecked")
+        List<Object> answer = (List<Object>) jedis.eval(RetentionScripts.SNAPSHOT, List.of(), List.of(prefix));
+        StreamId newest = parse(answer.get(0));
+        StreamId base = parse(answer.get(1));
+        String folded = (String) answer.get(2);
+        List<String> forgotten = new ArrayList<>();
+        for (Object key : (List<?>) answer.get(3)) {
+            forgotten.add(RetentionScripts.topic((String) key));
         }
-        List<Event> events = entries.stream().map(StreamEntries::event).toList();
-        listener.retained(floor, events);
-        last = events.isEmpty() ? (StreamId) floor : (StreamId) events.get(events.size() - 1).id();
-        LOG.info(() -> "loaded " + events.size() + " events from the stream " + stream + "; reading after " + last);
+        Map<String, EventId> evicted = new HashMap<>();
+        List<?> pairs = (List<?>) answer.get(4);
+        for (int i = 0; i + 1 < pairs.size(); i += 2) {
+            evicted.put(RetentionScripts.topic((String) pairs.get(i)), parse(pairs.get(i + 1)));
+        }
+        List<Event> events = new ArrayList<>();
+        for (Object topic : answer.subList(5, answer.size())) {
+            for (Object entry : (List<?>) topic) {
+                events.add(StreamEntries.event((List<?>) entry));
+            }
+        }
+        events.sort(Comparator.comparing(Event::id));
+        listener.retained(new Retained(base, events, evicted, forgotten, folded.isEmpty() ? null : parse(folded)),
+                newest);
+        last = newest;
+        LOG.info(() -> "loaded " + events.size() + " held events of " + (answer.size() - 5) + " topics; reading "
+                + stream + " after " + last);
+    }
+
+    private static StreamId parse(Object id) {
+        return StreamId.parse((String) id).orElseThrow(() -> new IllegalStateException("not a stream id: " + id));
     }
 
     /**
@@ -130,7 +153,7 @@ final class StreamReader implements Runnable {
             checkNothingTrimmed(jedis);
         }
         for (StreamEntry entry : entries) {
-            listener.stored(StreamEntries.event(entry));
+            listener.stored(StreamEntries.event(entry), StreamEntries.evicted(entry));
             last = StreamEntries.id(entry.getID());
         }
     }

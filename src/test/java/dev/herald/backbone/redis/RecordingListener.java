@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
+import dev.herald.history.Evicted;
+import dev.herald.history.Retained;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -13,22 +15,25 @@ import java.util.concurrent.TimeUnit;
 /** What a backbone handed to its hub, in order; every wait fails after 10 seconds. */
 final class RecordingListener implements Backbone.Listener {
 
-    record Retained(EventId floor, List<Event> events) {
+    record Loaded(Retained retained, EventId newest) {
     }
 
-    final BlockingQueue<Retained> retained = new LinkedBlockingQueue<>();
+    final BlockingQueue<Loaded> retained = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> stored = new LinkedBlockingQueue<>();
+    /** What each stored event's publish evicted, in the same order as {@link #stored}. */
+    final BlockingQueue<List<Evicted>> evicted = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> presence = new LinkedBlockingQueue<>();
     final BlockingQueue<EventId> lost = new LinkedBlockingQueue<>();
 
     @Override
-    public void retained(EventId floor, List<Event> events) {
-        retained.add(new Retained(floor, events));
+    public void retained(Retained held, EventId newest) {
+        retained.add(new Loaded(held, newest));
     }
 
     @Override
-    public void stored(Event event) {
+    public void stored(Event event, List<Evicted> evictedForIt) {
         stored.add(event);
+        evicted.add(evictedForIt);
     }
 
     @Override

@@ -11,6 +11,8 @@ import dev.herald.backbone.Backbone;
 import dev.herald.backbone.ClientInfo;
 import dev.herald.config.RedisUri;
 import dev.herald.history.Event;
+import dev.herald.history.History;
+import dev.herald.history.Replay;
 import dev.herald.history.StreamId;
 import dev.herald.history.Topics;
 import dev.herald.history.EventDraft;
@@ -42,7 +44,7 @@ class RedisBackboneTest {
     }
 
     private RedisBackbone node(RecordingListener listener) throws InterruptedException {
-        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY);
+        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
         backbones.add(backbone);
         backbone.start(listener);
         next(listener.retained);
@@ -87,6 +89,68 @@ class RedisBackboneTest {
     }
 
     @Test
+    void aQuietTopicKeepsItsEventsWhileABusyOneGivesWayAndEveryNodeDecidesAlike() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = node(onA);
+        List<Event> published = new ArrayList<>();
+        java.util.Random random = new java.util.Random(15);
+        String[] topics = {"busy", "busy", "busy", "quiet", "other", null};
+        // the history as node A mirrors it, live; one publish at a time, as the delivery stream keeps only three
+        History live = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
+        for (int i = 0; i < 300; i++) {
+            String topic = topics[random.nextInt(topics.length)];
+            EventDraft draft = new EventDraft(topic, "message", String.valueOf(i), null);
+            published.add(new Event(a.publish(draft, null).id(), topic, "message", String.valueOf(i), null));
+            live.append(next(onA.stored), 0, next(onA.evicted));
+        }
+        // a node that starts now, from what Redis holds
+        RecordingListener onLate = new RecordingListener();
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        backbones.add(late);
+        late.start(onLate);
+        RecordingListener.Loaded loaded = next(onLate.retained);
+        History restored = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
+        restored.restore(loaded.retained(), loaded.newest(), 0);
+        // and the same order decided in memory
+        History decided = new History(StreamId.SCHEME, History.Decisions.HERE, HISTORY, 0);
+        published.forEach(event -> decided.append(event, 0));
+
+        assertEquals(HISTORY, live.size());
+        assertEquals(HISTORY, restored.size());
+        List<List<String>> clients = List.of(List.of("quiet"), List.of("busy"), List.of("quiet", "busy"),
+                List.of("other"), List.of(), List.of("never"));
+        int replays = 0;
+        for (int i = 0; i <= published.size(); i++) {
+            String lastEventId = i == 0 ? "0-0" : published.get(i - 1).id().toString();
+            for (List<String> client : clients) {
+                Replay expected = decided.after(lastEventId, client);
+                assertEquals(expected, live.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, restored.after(lastEventId, client), lastEventId + " " + client);
+                replays += expected.isReset() ? 0 : 1;
+            }
+        }
+        // with three held among six topics most clients are reset; those the bound spares are caught up
+        assertTrue(replays > 10, "hardly anyone was caught up: " + replays);
+    }
+
+    @Test
+    void eventsPastTheMaximumAgeAreEvictedByTheNextPublishWhateverTheirTopic() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500);
+        backbones.add(a);
+        a.start(onA);
+        next(onA.retained);
+        StreamId old = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
+        assertEquals(List.of(), next(onA.evicted));
+        next(onA.stored);
+        Thread.sleep(700);
+        a.publish(new EventDraft("busy", "message", "2", null), null);
+
+        next(onA.stored);
+        assertEquals(List.of(new dev.herald.history.Evicted("quiet", old, History.Eviction.AGE)), next(onA.evicted));
+    }
+
+    @Test
     void anIdempotencyKeyStoresOnceAcrossNodes() throws InterruptedException {
         RecordingListener onA = new RecordingListener();
         RedisBackbone a = node(onA);
@@ -114,14 +178,15 @@ class RedisBackboneTest {
         }
 
         RecordingListener onLate = new RecordingListener();
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY);
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
         backbones.add(late);
         late.start(onLate);
-        RecordingListener.Retained retained = next(onLate.retained);
+        RecordingListener.Loaded loaded = next(onLate.retained);
 
-        // the newest three; the one before them is the floor, since older ones may be trimmed
-        assertEquals(ids.get(1), retained.floor());
-        assertEquals(ids.subList(2, 5), retained.events().stream().map(Event::id).toList());
+        // the newest three of the topic, and what the topic evicted last
+        assertEquals(ids.subList(2, 5), loaded.retained().events().stream().map(Event::id).toList());
+        assertEquals(ids.get(1), loaded.retained().evicted().get("orders"));
+        assertEquals(ids.get(4), loaded.newest());
         Backbone.Published after = a.publish(draft("5"), null);
         assertEquals(after.id(), next(onLate.stored).id());
         assertTrue(late.isStored(ids.get(4)));
@@ -239,7 +304,7 @@ class RedisBackboneTest {
         try {
             RecordingListener listener = new RecordingListener();
             RedisBackbone viaSentinel = new RedisBackbone(
-                    RedisUri.parse("redis-sentinel://127.0.0.1:" + sentinelPort + "/0?master=herald"), HISTORY);
+                    RedisUri.parse("redis-sentinel://127.0.0.1:" + sentinelPort + "/0?master=herald"), HISTORY, 0);
             backbones.add(viaSentinel);
             viaSentinel.start(listener);
             next(listener.retained);

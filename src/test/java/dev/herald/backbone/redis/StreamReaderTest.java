@@ -22,7 +22,7 @@ class StreamReaderTest {
     private final RedisProcess redis = new RedisProcess().start();
     private final JedisPool pool = new JedisPool("127.0.0.1", redis.port());
     private final RecordingListener listener = new RecordingListener();
-    private final StreamReader reader = new StreamReader(pool, STREAM, 3, listener, new Outage("test"));
+    private final StreamReader reader = new StreamReader(pool, "test:", 3, listener, new Outage("test"));
 
     @AfterEach
     void stop() {

@@ -1,0 +1,197 @@
+package dev.herald.backbone.redis;
+
+/**
+ * The two Lua scripts that keep Herald's history in Redis fair: one publishes, one reads what is held. Redis runs
+ * each at once, so every node sees the same decisions in the same order.
+ *
+ * <p>Keys, all under {@code herald:}:
+ * <ul>
+ * <li>{@code events}: the stream every node reads for delivery, trimmed to about {@code herald.history.size};
+ * an entry's {@code evicted} field lists what its publish evicted ({@code reason topic id ...});</li>
+ * <li>{@code topic:<topic>}: a stream per topic ({@code topic:$none} for events without one) holding its retained
+ * events under the same ids; only its oldest entries are ever deleted, so Redis frees their memory;</li>
+ * <li>{@code retention:sizes} (sorted set, topic by event count), {@code retention:level:<n>} (the topics holding n,
+ * by their oldest id), {@code retention:oldest} (topics by their oldest id, for the age limit),
+ * {@code retention:held} (events held in all);</li>
+ * <li>{@code retention:evicted} (hash, topic to the newest evicted id), {@code retention:forgotten} (sorted set of
+ * the topics that hold nothing, in the order they were emptied, at most {@code herald.history.size}),
+ * {@code retention:folded} (the newest evicted id of the topics forgotten beyond that), {@code retention:base}
+ * (everything up to this id is gone: the newest event when fair retention first ran on this Redis).</li>
+ * </ul>
+ * An id orders in a sorted set as {@code millis * 1024 + min(sequence, 1023)}: exact to the millisecond, so the
+ * tie between two topics whose oldest events share a millisecond beyond the 1023rd may go by name rather than id.
+ * Nodes apply the script's decisions, so they agree even then.
+ */
+final class RetentionScripts {
+
+    /** The key of events without a topic: {@code $} starts no publishable topic. */
+    static final String NO_TOPIC = "$none";
+
+    private static final String COMMON = """
+            local P = ARGV[1]
+            local EVENTS, BASE = P .. 'events', P .. 'retention:base'
+            local SIZES, OLDEST, HELD = P .. 'retention:sizes', P .. 'retention:oldest', P .. 'retention:held'
+            local EVICTED, FORGOTTEN = P .. 'retention:evicted', P .. 'retention:forgotten'
+            local FOLDED, FORGOTTEN_SEQ = P .. 'retention:folded', P .. 'retention:forgotten:seq'
+            local function level(n) return P .. 'retention:level:' .. n end
+            local function stream(t) return P .. 'topic:' .. t end
+            local function parts(id)
+              local dash = string.find(id, '-', 1, true)
+              return tonumber(string.sub(id, 1, dash - 1)), tonumber(string.sub(id, dash + 1))
+            end
+            local function score(id)
+              local ms, seq = parts(id)
+              return ms * 1024 + math.min(seq, 1023)
+            end
+            local function newer(a, b)
+              local am, as = parts(a)
+              local bm, bs = parts(b)
+              return am > bm or (am == bm and as > bs)
+            end
+            -- the first run on this Redis: what the delivery stream already has was never kept per topic
+            if redis.call('EXISTS', BASE) == 0 then
+              local last = redis.call('XREVRANGE', EVENTS, '+', '-', 'COUNT', 1)
+              redis.call('SET', BASE, last[1] and last[1][1] or '0-0')
+            end
+            """;
+
+    /**
+     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, maximum age in ms (0: none), topic
+     * key, then the entry's fields and values. Answers {id, fingerprint, repeated}.
+     */
+    static final String PUBLISH = "redis.replicate_commands()\n" + COMMON + """
+            local IDEM, IDEM_ORDER = P .. 'idempotency', P .. 'idempotency:order'
+            local key, fingerprint = ARGV[2], ARGV[3]
+            local cap, maxAge, topic = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+            if key ~= '' then
+              local earlier = redis.call('HGET', IDEM, key)
+              if earlier then
+                local bar = string.find(earlier, '|', 1, true)
+                return {string.sub(earlier, 1, bar - 1), string.sub(earlier, bar + 1), '1'}
+              end
+            end
+            local held = tonumber(redis.call('GET', HELD) or '0')
+            local evicted = {}
+            -- topics whose oldest is the event being published, set once its id is known
+            local pending = {}
+            local function place(t, n, oldest)
+              if n > 0 then
+                redis.call('ZADD', SIZES, n, t)
+                redis.call('ZADD', level(n), oldest, t)
+                redis.call('ZADD', OLDEST, oldest, t)
+              else
+                redis.call('ZREM', SIZES, t)
+                redis.call('ZREM', OLDEST, t)
+              end
+            end
+            local function evictOldest(t, reason)
+              local n = tonumber(redis.call('ZSCORE', SIZES, t))
+              local first = redis.call('XRANGE', stream(t), '-', '+', 'COUNT', 2)
+              local id = first[1][1]
+              redis.call('XDEL', stream(t), id)
+              held = held - 1
+              evicted[#evicted + 1] = reason .. ' ' .. t .. ' ' .. id
+              redis.call('ZREM', level(n), t)
+              redis.call('HSET', EVICTED, t, id)
+              if n == 1 then
+                place(t, 0)
+                redis.call('DEL', stream(t))
+                redis.call('ZADD', FORGOTTEN, redis.call('INCR', FORGOTTEN_SEQ), t)
+                if redis.call('ZCARD', FORGOTTEN) > cap then
+                  local eldest = redis.call('ZPOPMIN', FORGOTTEN)[1]
+                  local floor = redis.call('HGET', EVICTED, eldest)
+                  redis.call('HDEL', EVICTED, eldest)
+                  local folded = redis.call('GET', FOLDED)
+                  if floor and (not folded or newer(floor, folded)) then
+                    redis.call('SET', FOLDED, floor)
+                  end
+                end
+              elseif first[2] then
+                place(t, n - 1, score(first[2][1]))
+              else
+                -- what is left of t is the event being published
+                place(t, n - 1, '+inf')
+                pending[t] = true
+              end
+            end
+            if maxAge > 0 then
+              local now = redis.call('TIME')
+              local cutoff = (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAge) * 1024
+              while true do
+                local oldest = redis.call('ZRANGE', OLDEST, 0, 0, 'WITHSCORES')
+                if not oldest[1] or tonumber(oldest[2]) >= cutoff then break end
+                evictOldest(oldest[1], 'age')
+              end
+            end
+            -- the new event counts: its topic may be the one that gives way
+            local n = tonumber(redis.call('ZSCORE', SIZES, topic) or '0')
+            if n > 0 then
+              redis.call('ZREM', level(n), topic)
+              place(topic, n + 1, redis.call('ZSCORE', OLDEST, topic))
+            else
+              if redis.call('ZREM', FORGOTTEN, topic) == 0 and redis.call('HEXISTS', EVICTED, topic) == 0 then
+                local folded = redis.call('GET', FOLDED)
+                if folded then redis.call('HSET', EVICTED, topic, folded) end
+              end
+              place(topic, 1, '+inf')
+              pending[topic] = true
+            end
+            held = held + 1
+            while held > cap do
+              local top = redis.call('ZREVRANGE', SIZES, 0, 0, 'WITHSCORES')
+              evictOldest(redis.call('ZRANGE', level(top[2]), 0, 0)[1], 'space')
+            end
+            redis.call('SET', HELD, held)
+            local fields = {}
+            for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+            local entry = {unpack(fields)}
+            if #evicted > 0 then
+              entry[#entry + 1] = 'evicted'
+              entry[#entry + 1] = table.concat(evicted, ' ')
+            end
+            local id = redis.call('XADD', EVENTS, 'MAXLEN', '~', cap, '*', unpack(entry))
+            redis.call('XADD', stream(topic), id, unpack(fields))
+            for t in pairs(pending) do
+              if redis.call('ZSCORE', SIZES, t) then
+                local count = tonumber(redis.call('ZSCORE', SIZES, t))
+                place(t, count, score(id))
+              end
+            end
+            if key ~= '' then
+              redis.call('HSET', IDEM, key, id .. '|' .. fingerprint)
+              redis.call('RPUSH', IDEM_ORDER, key)
+              local excess = redis.call('LLEN', IDEM_ORDER) - cap
+              for i = 1, math.min(excess, 100) do
+                redis.call('HDEL', IDEM, redis.call('LPOP', IDEM_ORDER))
+              end
+            end
+            return {id, fingerprint, '0'}
+            """;
+
+    /**
+     * ARGV: prefix. Answers {newest id of the delivery stream ('0-0' when empty), base, folded ('' when none),
+     * forgotten topics oldest first, evicted as topic and id alternating, then each held topic's entries}.
+     */
+    static final String SNAPSHOT = COMMON + """
+            local newest = redis.call('XREVRANGE', EVENTS, '+', '-', 'COUNT', 1)
+            local answer = {newest[1] and newest[1][1] or '0-0', redis.call('GET', BASE),
+              redis.call('GET', FOLDED) or '', redis.call('ZRANGE', FORGOTTEN, 0, -1),
+              redis.call('HGETALL', EVICTED)}
+            for _, t in ipairs(redis.call('ZRANGE', SIZES, 0, -1)) do
+              answer[#answer + 1] = redis.call('XRANGE', stream(t), '-', '+')
+            end
+            return answer
+            """;
+
+    private RetentionScripts() {
+    }
+
+    /** The stream key part of a topic, null for events without one. */
+    static String key(String topic) {
+        return topic == null ? NO_TOPIC : topic;
+    }
+
+    static String topic(String key) {
+        return NO_TOPIC.equals(key) ? null : key;
+    }
+}

@@ -1,0 +1,143 @@
+package dev.herald.history;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/**
+ * Random publish sequences over a few topics (and no topic), random capacities, ages and clients. Whatever the
+ * sequence, a client gets either exactly the events of its topics after its {@code Last-Event-ID}, or a reset:
+ * never a gap. And where the history can remember every topic by name, it resets only when an event the client
+ * would have had is gone, and holds exactly what a plain model of the eviction order holds.
+ */
+class HistoryPropertyTest {
+
+    private static final String RUN = "run00001";
+    private static final List<String> TOPICS = List.of("t0", "t1", "t2", "t3", "t4", "t5");
+
+    /** One publish: its topic (null for none) and how many milliseconds after the one before it arrives. */
+    record Publish(String topic, int gapMillis) {
+    }
+
+    /** One client: its topics and the sequence number it last saw. */
+    record Client(List<String> topics, int lastSeen) {
+    }
+
+    @Provide
+    Arbitrary<List<Publish>> publishes() {
+        Arbitrary<String> topic = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(6, Arbitraries.of(TOPICS.subList(0, 2))),
+                net.jqwik.api.Tuple.of(3, Arbitraries.of(TOPICS)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(null)));
+        Arbitrary<Publish> publish = net.jqwik.api.Combinators.combine(topic, Arbitraries.integers().between(0, 40))
+                .as(Publish::new);
+        return publish.list().ofMinSize(0).ofMaxSize(120);
+    }
+
+    @Provide
+    Arbitrary<List<Client>> clients() {
+        Arbitrary<List<String>> topics = Arbitraries.of(TOPICS).set().ofMaxSize(3).map(ArrayList::new);
+        return net.jqwik.api.Combinators.combine(topics, Arbitraries.integers().between(0, 125)).as(Client::new)
+                .list().ofMinSize(1).ofMaxSize(12);
+    }
+
+    @Property(tries = 3000)
+    void aClientGetsExactlyWhatItMissedOrAReset(@ForAll("publishes") List<Publish> publishes,
+            @ForAll("clients") List<Client> clients, @ForAll @IntRange(min = 1, max = 12) int capacity,
+            @ForAll @IntRange(min = 0, max = 400) int maxAgeMillis) {
+        History history = new History(RunId.scheme(RUN), History.Decisions.HERE, capacity, maxAgeMillis);
+        Model model = new Model(capacity, maxAgeMillis);
+        List<Event> published = new ArrayList<>();
+        long now = 0;
+        for (Publish publish : publishes) {
+            now += publish.gapMillis();
+            Event event = new Event(new RunId(RUN, published.size() + 1), publish.topic(), "message",
+                    String.valueOf(published.size() + 1), null);
+            published.add(event);
+            history.append(event, now);
+            model.append(event, now);
+        }
+        // every topic fits in the names the history remembers: then it is exact, not just safe
+        boolean exact = TOPICS.size() + 1 <= capacity;
+
+        for (Client client : clients) {
+            Replay replay = history.after(RUN + "-" + client.lastSeen(), client.topics());
+            if (client.lastSeen() > published.size()) {
+                assertEquals(Replay.ResetReason.UNKNOWN_ID, replay.reset());
+                continue;
+            }
+            List<Event> missed = published.stream()
+                    .filter(e -> ((RunId) e.id()).sequence() > client.lastSeen())
+                    .filter(e -> !e.hasTopic() || client.topics().contains(e.topic()))
+                    .toList();
+            if (!replay.isReset()) {
+                assertEquals(missed, replay.events(), "a gap, or something the client never asked for");
+            } else {
+                assertEquals(Replay.ResetReason.TOO_OLD, replay.reset());
+            }
+            if (exact) {
+                boolean needed = !model.held.containsAll(missed);
+                assertEquals(needed, replay.isReset(), "reset " + replay.isReset() + " for " + client
+                        + " with " + model.held.size() + " held");
+            }
+        }
+        assertEquals(model.held.size(), history.size());
+        assertTrue(history.size() <= capacity);
+    }
+
+    /** The eviction order written the plain way: every choice by looking at everything held. */
+    static final class Model {
+        private final int capacity;
+        private final int maxAgeMillis;
+        final List<Event> held = new ArrayList<>();
+        private final Map<Event, Long> bornAt = new java.util.HashMap<>();
+
+        Model(int capacity, int maxAgeMillis) {
+            this.capacity = capacity;
+            this.maxAgeMillis = maxAgeMillis;
+        }
+
+        void append(Event event, long now) {
+            held.add(event);
+            bornAt.put(event, now);
+            if (maxAgeMillis > 0) {
+                held.removeIf(e -> bornAt.get(e) < now - maxAgeMillis);
+            }
+            while (held.size() > capacity) {
+                Map<String, List<Event>> byTopic = held.stream()
+                        .collect(Collectors.groupingBy(e -> Objects.requireNonNullElse(e.topic(), "")));
+                List<Event> victimTopic = byTopic.values().stream()
+                        .max(Comparator.<List<Event>>comparingInt(List::size)
+                                .thenComparing(l -> l.get(0).id(), Comparator.reverseOrder()))
+                        .orElseThrow();
+                held.remove(victimTopic.get(0));
+            }
+        }
+    }
+
+    @Property(tries = 200)
+    void holdsNoMoreThanItsCapacityWithManyTopics(@ForAll @Size(max = 400) List<@IntRange(min = 0, max = 300) Integer> topics,
+            @ForAll @IntRange(min = 1, max = 50) int capacity) {
+        History history = new History(RunId.scheme(RUN), History.Decisions.HERE, capacity, 0);
+        int sequence = 0;
+        for (int topic : topics) {
+            history.append(new Event(new RunId(RUN, ++sequence), "t" + topic, "message", "x", null), 0);
+            assertTrue(history.size() <= capacity);
+        }
+        assertEquals(Math.min(capacity, topics.size()), history.size());
+        assertTrue(history.topicCount() <= capacity);
+    }
+}
