@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The published events this node holds for catch-up, at most {@code capacity} in all, kept per topic. When full,
@@ -94,18 +95,8 @@ public final class History {
         if (decisions == Decisions.MIRRORED) {
             decided.forEach(this::apply);
         }
-        String key = keyOf(event);
-        TopicEvents topic = topics.get(key);
-        if (topic == null) {
-            topic = new TopicEvents(key, forgotten.take(key));
-            topics.put(key, topic);
-        } else {
-            detach(topic);
-        }
         long bornAt = event.id().bornAt(nowMillis);
-        topic.add(event, bornAt);
-        attach(topic);
-        held++;
+        hold(event, bornAt, forgotten::take);
         newest = event.id();
         if (maxAgeMillis > 0 && decisions == Decisions.HERE) {
             expire(bornAt);
@@ -151,17 +142,7 @@ public final class History {
         Map<String, EventId> evicted = new HashMap<>();
         retained.evicted().forEach((topic, id) -> evicted.put(topic == null ? NO_TOPIC : topic, id));
         for (Event event : retained.events()) {
-            String key = keyOf(event);
-            TopicEvents topic = topics.get(key);
-            if (topic == null) {
-                topic = new TopicEvents(key, evicted.get(key));
-                topics.put(key, topic);
-            } else {
-                detach(topic);
-            }
-            topic.add(event, event.id().bornAt(nowMillis));
-            attach(topic);
-            held++;
+            hold(event, event.id().bornAt(nowMillis), evicted::get);
         }
         for (String name : retained.forgotten()) {
             String key = name == null ? NO_TOPIC : name;
@@ -250,6 +231,21 @@ public final class History {
         if (topic != null) {
             topic.addAfter(last, into);
         }
+    }
+
+    /** Adds {@code event} to its topic; a topic held anew starts from what {@code evictedOf} says it let go. */
+    private void hold(Event event, long bornAt, Function<String, EventId> evictedOf) {
+        String key = keyOf(event);
+        TopicEvents topic = topics.get(key);
+        if (topic == null) {
+            topic = new TopicEvents(key, evictedOf.apply(key));
+            topics.put(key, topic);
+        } else {
+            detach(topic);
+        }
+        topic.add(event, bornAt);
+        attach(topic);
+        held++;
     }
 
     /** A decision of the backbone: its events up to the id go (those already gone, for age, are skipped). */

@@ -163,6 +163,9 @@ public final class QuietTopicsProbe {
                         synchronized (data) {
                             data.add(event.toString());
                         }
+                    }
+                    // as EventSource does: any event with an id moves the position, ready's included
+                    if (id != null) {
                         lastEventId = id;
                     }
                     id = null;
@@ -189,7 +192,8 @@ public final class QuietTopicsProbe {
         }
         List<Client> tickerClients = new ArrayList<>();
         for (int i = 0; i < TICKER_AWAY_MS.length; i++) {
-            tickerClients.add(new Client("ticker", warmup + TimeUnit.SECONDS.toNanos(10 + i),
+            // once the history is full, near the end of the run: that is when the ticker's share is smallest
+            tickerClients.add(new Client("ticker", warmup + TimeUnit.SECONDS.toNanos(dropWindowSeconds + awaySeconds + i),
                     TimeUnit.MILLISECONDS.toNanos(TICKER_AWAY_MS[i])));
         }
         ExecutorService threads = Executors.newCachedThreadPool();
