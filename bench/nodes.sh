@@ -27,21 +27,21 @@ stop_all() { # ports to wait for, when given
     PGIDS=()
 }
 
-start_redis() { # sets REDIS_PID
+start_redis() { # sets REDIS_PID; REDIS_EXTRA: more redis-server options
     rm -rf "$RUN/redis" && mkdir -p "$RUN/redis"
     setsid "$RUN/redis-server-6.2.6-v5-linux-amd64" --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$RUN/redis" \
-        --appendonly yes --save '' > "$RUN/redis.log" 2>&1 < /dev/null &
+        --appendonly yes --save '' ${REDIS_EXTRA:-} > "$RUN/redis.log" 2>&1 < /dev/null &
     PGIDS+=($!)
     REDIS_PID=$!
     local deadline=$((SECONDS + 30))
     until busy "$REDIS_PORT"; do ((SECONDS < deadline)) || { log "redis did not start"; exit 1; }; sleep 0.2; done
 }
 
-start_node() { # name, port, extra JVM options; sets NODE_PID
-    local name=$1 port=$2 extra=$3 base=$RUN/$1
+start_node() { # name, port, extra JVM options, WAR (target/herald.war when not given); sets NODE_PID
+    local name=$1 port=$2 extra=$3 war=${4:-$ROOT/target/herald.war} base=$RUN/$1
     rm -rf "$base" && cp -r "$ROOT/target/cluster/node-a" "$base"
     rm -rf "$base/webapps/"* "$base/work" "$base/logs/"*
-    cp "$ROOT/target/herald.war" "$base/webapps/"
+    cp "$war" "$base/webapps/herald.war"
     CATALINA_HOME=$TOMCAT CATALINA_BASE=$base CATALINA_PID= \
         JAVA_OPTS="$JVM_OPTS -Dherald.node.port=$port $extra" \
         setsid bash "$TOMCAT/bin/catalina.sh" run > "$RUN/$name.out" 2>&1 < /dev/null &

@@ -216,7 +216,7 @@ public final class History {
     }
 
     /** How many topics hold events now. */
-    public int topicCount() {
+    int topicCount() {
         return topics.size();
     }
 

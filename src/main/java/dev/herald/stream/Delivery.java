@@ -96,7 +96,8 @@ public final class Delivery implements AutoCloseable {
             return;
         }
         List<Subscriber> batch = marked;
-        marked = new ArrayList<>();
+        // sized as the last one: a broadcast to ten thousand streams would otherwise grow it fifteen times
+        marked = new ArrayList<>(batch.size());
         for (int from = 0; from < batch.size(); from += SUBSCRIBERS_PER_TASK) {
             List<Subscriber> group = batch.subList(from, Math.min(batch.size(), from + SUBSCRIBERS_PER_TASK));
             try {

@@ -30,6 +30,10 @@ final class Outbox {
     private Iterator<OutboundSseEvent> opening = NO_OPENING;
     /** Taken for a write it did not fit in; it goes first next time. */
     private byte[] carry;
+    /** Taken by a drain that then found the output not ready: it is written first, as it was, when the drain resumes. */
+    private Batch held;
+    /** The live events in {@link #held}: they count against {@code limit}, the opening's do not. */
+    private int heldLive;
     /** {@link System#nanoTime()} when something was last queued (or the stream opened): a heartbeat waits for quiet. */
     private long lastQueuedNanos = System.nanoTime();
     /** {@link System#nanoTime()} when the oldest event now queued was queued (or the stream opened). */
@@ -46,7 +50,7 @@ final class Outbox {
 
     /** Queues a live event; false, queuing nothing, when {@code limit} events already wait. */
     boolean add(byte[] event) {
-        if (queue.size() >= limit) {
+        if (queue.size() + heldLive >= limit) {
             return false;
         }
         long now = System.nanoTime();
@@ -60,7 +64,7 @@ final class Outbox {
 
     /** Queues a heartbeat if nothing was queued for {@code quietNanos} up to {@code nowNanos} and nothing waits. */
     boolean addHeartbeatIfQuiet(long nowNanos, long quietNanos) {
-        if (nowNanos - lastQueuedNanos < quietNanos || !queue.isEmpty() || carry != null) {
+        if (nowNanos - lastQueuedNanos < quietNanos || !queue.isEmpty() || carry != null || held != null) {
             return false;
         }
         queue.add(HEARTBEAT);
@@ -76,7 +80,7 @@ final class Outbox {
 
     /** Nothing more to write, though the end may wait: see {@link #reachedEnd()}. */
     boolean isDrained() {
-        return carry == null && !opening.hasNext() && (queue.isEmpty() || queue.peek() == END_OF_STREAM);
+        return held == null && carry == null && !opening.hasNext() && (queue.isEmpty() || queue.peek() == END_OF_STREAM);
     }
 
     /** Everything before a shutdown's end has been taken. */
@@ -88,6 +92,8 @@ final class Outbox {
     void clear() {
         queue.clear();
         carry = null;
+        held = null;
+        heldLive = 0;
         opening = NO_OPENING;
     }
 
@@ -96,17 +102,25 @@ final class Outbox {
      * has all been taken, when {@link #take()} gives what is queued.
      */
     Opening opening() {
-        if (opening == NO_OPENING) {
-            return null;
-        }
-        if (!opening.hasNext()) {
-            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
-            opening = NO_OPENING;
+        if (!openingLeft()) {
             return null;
         }
         Opening turn = new Opening(opening, carry);
         carry = null;
         return turn;
+    }
+
+    /** Under the lock: whether {@link #opening()} has a turn to give; lets a finished opening go. No other change. */
+    boolean openingLeft() {
+        if (held != null || opening == NO_OPENING) {
+            return false;
+        }
+        if (!opening.hasNext()) {
+            // let the finished catch-up go: it holds the replay and its stream pipeline for the stream's whole life
+            opening = NO_OPENING;
+            return false;
+        }
+        return true;
     }
 
     /** Under the lock, after an {@link Opening} turn: what did not fit in it goes first next time. */
@@ -121,8 +135,23 @@ final class Outbox {
      * empty for none. Only once the opening is all taken ({@link #opening()} null).
      */
     Batch take() {
+        if (held != null) {
+            Batch batch = held;
+            held = null;
+            heldLive = 0;
+            return batch;
+        }
         byte[] first = next();
         return first == null ? Batch.EMPTY : collect(first, live, System.nanoTime() - oldestQueuedNanos);
+    }
+
+    /**
+     * Under the lock: {@code batch} was taken but not written (the output was not ready); it goes first next time.
+     * {@code live}: it came from the live queue, not the opening.
+     */
+    void putBack(Batch batch, boolean live) {
+        held = batch;
+        heldLive = live ? batch.events() : 0;
     }
 
     /** Where a batch's items come from: null for no more; the item that would overflow the turn is kept back. */
@@ -227,6 +256,11 @@ final class Outbox {
      */
     record Batch(byte[] bytes, int length, int events, boolean heartbeat, long waitedNanos) {
         static final Batch EMPTY = new Batch(new byte[0], 0, 0, false, 0);
+
+        /** A batch of nothing, told apart by identity: a drain's signal rather than something to write. */
+        static Batch marker() {
+            return new Batch(new byte[0], 0, 0, false, 0);
+        }
 
         /** {@code first} and then {@code more} (null for none), {@code length} bytes in all, in one array. */
         static Batch of(byte[] first, List<byte[]> more, int length, int events, boolean heartbeat, long waited) {

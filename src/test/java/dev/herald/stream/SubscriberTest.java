@@ -45,6 +45,19 @@ class SubscriberTest {
     }
 
     @Test
+    void aCatchUpLongerThanATurnIsWrittenWholeAndInOrderOverSeveralTurns() {
+        // 5,000 events of about 30 bytes: more than two turns of Outbox.BYTES_PER_TURN, each ending on an event
+        // that did not fit and goes first in the next
+        live(10, 5000);
+        stream.publish();
+        stream.quiesce();
+
+        assertEquals(java.util.stream.IntStream.rangeClosed(0, 5000).boxed().toList(), stream.received);
+        assertTrue(stream.output.writes > 2, "one turn: " + stream.output.writes + " writes");
+        assertEquals(StreamState.IDLE, stream.subscriber.state());
+    }
+
+    @Test
     void theClientGoingAwayDuringTheCatchUpEndsTheStreamOnceAndLeavesTheRequestToTheContainer() {
         stream = new StreamHarness(10, 50);
         stream.output.duringNextWrite(stream.output::breakConnection);

@@ -106,7 +106,7 @@ public final class RedisBackbone implements Backbone {
         args.addAll(StreamEntries.fields(draft));
         try (Jedis jedis = pool.getResource()) {
             @SuppressWarnings("unchecked")
-            List<String> answer = (List<String>) jedis.eval(RetentionScripts.PUBLISH, List.of(), args);
+            List<String> answer = (List<String>) RetentionScripts.PUBLISH.run(jedis, args);
             if (!answer.get(1).equals(fingerprint)) {
                 throw new IdempotencyKeyReusedException();
             }

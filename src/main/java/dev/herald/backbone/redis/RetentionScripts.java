@@ -21,6 +21,8 @@ package dev.herald.backbone.redis;
  * An id orders in a sorted set as {@code millis * 1024 + min(sequence, 1023)}: exact to the millisecond, so the
  * tie between two topics whose oldest events share a millisecond beyond the 1023rd may go by name rather than id.
  * Nodes apply the script's decisions, so they agree even then.
+ *
+ * <p>Both run by SHA-1 ({@link LuaScript}): a publish sends its arguments, not the script.
  */
 final class RetentionScripts {
 
@@ -59,7 +61,7 @@ final class RetentionScripts {
      * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, maximum age in ms (0: none), topic
      * key, then the entry's fields and values. Answers {id, fingerprint, repeated}.
      */
-    static final String PUBLISH = "redis.replicate_commands()\n" + COMMON + """
+    static final LuaScript PUBLISH = new LuaScript("redis.replicate_commands()\n" + COMMON + """
             local IDEM, IDEM_ORDER = P .. 'idempotency', P .. 'idempotency:order'
             local key, fingerprint = ARGV[2], ARGV[3]
             local cap, maxAge, topic = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
@@ -166,13 +168,13 @@ final class RetentionScripts {
               end
             end
             return {id, fingerprint, '0'}
-            """;
+            """);
 
     /**
      * ARGV: prefix. Answers {newest id of the delivery stream ('0-0' when empty), base, folded ('' when none),
      * forgotten topics oldest first, evicted as topic and id alternating, then each held topic's entries}.
      */
-    static final String SNAPSHOT = COMMON + """
+    static final LuaScript SNAPSHOT = new LuaScript(COMMON + """
             local newest = redis.call('XREVRANGE', EVENTS, '+', '-', 'COUNT', 1)
             local answer = {newest[1] and newest[1][1] or '0-0', redis.call('GET', BASE),
               redis.call('GET', FOLDED) or '', redis.call('ZRANGE', FORGOTTEN, 0, -1),
@@ -181,7 +183,7 @@ final class RetentionScripts {
               answer[#answer + 1] = redis.call('XRANGE', stream(t), '-', '+')
             end
             return answer
-            """;
+            """);
 
     private RetentionScripts() {
     }

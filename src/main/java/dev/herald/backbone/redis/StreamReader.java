@@ -102,7 +102,7 @@ final class StreamReader implements Runnable {
      */
     void load(Jedis jedis) {
         @SuppressWarnings("unchecked")
-        List<Object> answer = (List<Object>) jedis.eval(RetentionScripts.SNAPSHOT, List.of(), List.of(prefix));
+        List<Object> answer = (List<Object>) RetentionScripts.SNAPSHOT.run(jedis, List.of(prefix));
         StreamId newest = parse(answer.get(0));
         StreamId base = parse(answer.get(1));
         String folded = (String) answer.get(2);

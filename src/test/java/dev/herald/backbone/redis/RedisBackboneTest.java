@@ -170,6 +170,31 @@ class RedisBackboneTest {
     }
 
     @Test
+    void theScriptsRunByTheirShaAndComeBackAfterRedisForgetsThem() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = node(onA);
+        a.publish(draft("0"), null);
+        next(onA.stored);
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            assertEquals(List.of(true, true), jedis.scriptExists(
+                    RetentionScripts.PUBLISH.sha1(), RetentionScripts.SNAPSHOT.sha1()));
+            // as after a restart of Redis without persistence of its script cache, or an operator's SCRIPT FLUSH
+            jedis.scriptFlush();
+        }
+
+        Backbone.Published after = a.publish(draft("1"), null);
+        assertEquals(after.id(), next(onA.stored).id());
+        RecordingListener onLate = new RecordingListener();
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            jedis.scriptFlush();
+        }
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        backbones.add(late);
+        late.start(onLate);
+        assertEquals(after.id(), next(onLate.retained).newest());
+    }
+
+    @Test
     void aNodeThatStartsLaterLoadsTheRetainedHistory() throws InterruptedException {
         RedisBackbone a = node(new RecordingListener());
         List<StreamId> ids = new ArrayList<>();

@@ -1,0 +1,198 @@
+package dev.herald.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What fair retention costs a publish and a held event: a history of {@code --topics} events, each on a topic of its
+ * own, then twice {@code --measure} more publishes on new topics, each of which makes the history give one event
+ * way. Reports the server's CPU per publish and the publishers' answer times for each of the two rounds (the first
+ * also pays for compiling the eviction path), and the live heap (and, with
+ * {@code --redis-port}, Redis's {@code used_memory}) per held event. Run against Herald with one history per topic
+ * and against the single ring before it, with the same options (bench/retention.sh). Loopback only; every phase is
+ * bounded by its count and by {@link PublishConnection#TIMEOUT_MILLIS} per publish.
+ *
+ * <pre>
+ * java -cp target/test-classes dev.herald.bench.RetentionCostProbe --base http://127.0.0.1:8081/herald \
+ *     --server-pid 1234 --topics 100000 --measure 50000 --out result.json [--redis-port 6390 --redis-pid 1235]
+ * </pre>
+ */
+public final class RetentionCostProbe {
+
+    /** Publishes on one topic before anything is measured, so the server's code is compiled; evicted later. */
+    private static final int WARM_UP = 20_000;
+    private static final int PUBLISHERS = 4;
+    private static final int ROUNDS = 2;
+
+    private final URI base;
+    private final long serverPid;
+    private final Long redisPid;
+    private final Integer redisPort;
+    private final int topics;
+    private final int measure;
+    private final Path out;
+
+    private RetentionCostProbe(Map<String, String> args) {
+        base = URI.create(args.get("base"));
+        serverPid = Long.parseLong(args.get("server-pid"));
+        redisPid = args.containsKey("redis-pid") ? Long.valueOf(args.get("redis-pid")) : null;
+        redisPort = args.containsKey("redis-port") ? Integer.valueOf(args.get("redis-port")) : null;
+        topics = Integer.parseInt(args.getOrDefault("topics", "100000"));
+        measure = Integer.parseInt(args.getOrDefault("measure", "50000"));
+        out = Path.of(args.get("out"));
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < argv.length; i += 2) {
+            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+        }
+        new RetentionCostProbe(args).run();
+    }
+
+    private void run() throws Exception {
+        long ticks = ProcessProbe.ticksPerSecond();
+        ProcessProbe herald = new ProcessProbe(List.of(serverPid), ticks);
+        ProcessProbe all = new ProcessProbe(redisPid == null ? List.of(serverPid) : List.of(serverPid, redisPid), ticks);
+        JcmdProbe jcmd = JcmdProbe.find();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+
+        publish(WARM_UP, n -> "warm");
+        long heapBefore = jcmd.liveHeapBytes(serverPid, deadline);
+        long redisBefore = redisUsedMemory();
+        log("filling the history: " + topics + " topics of one event each");
+        publish(topics, n -> "t/" + n);
+        long heapFull = jcmd.liveHeapBytes(serverPid, deadline);
+        long redisFull = redisUsedMemory();
+
+        // held events: WARM_UP before, then the history is full of single-event topics (topics >= WARM_UP)
+        long added = topics - WARM_UP;
+        JsonWriter json = new JsonWriter().open(null).field("topics", topics).field("measured", measure);
+        json.openArray("rounds");
+        // the first round also finishes the compiler's work on the eviction path; the second is the figure
+        for (int round = 0; round < ROUNDS; round++) {
+            String prefix = "r" + round + "/";
+            log("measuring, round " + (round + 1) + " of " + ROUNDS + ": " + measure
+                    + " publishes on new topics, each evicting one event");
+            double heraldCpu = herald.cpuSeconds();
+            double allCpu = all.cpuSeconds();
+            long start = System.nanoTime();
+            Histogram latency = publish(measure, n -> prefix + n);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            json.open(null).field("publishesPerSecond", measure / seconds)
+                    .field("heraldCpuMicrosPerPublish", (herald.cpuSeconds() - heraldCpu) / measure * 1e6)
+                    .field("serverCpuMicrosPerPublish", (all.cpuSeconds() - allCpu) / measure * 1e6);
+            latency.micros().writeTo(json, "publishLatency");
+            json.close();
+        }
+        json.closeArray();
+        long heapAfter = jcmd.liveHeapBytes(serverPid, deadline);
+        json.open("memory").field("liveHeapBeforeBytes", heapBefore).field("liveHeapFullBytes", heapFull)
+                .field("liveHeapAfterMeasureBytes", heapAfter)
+                .field("heapBytesPerHeldEvent", (double) (heapFull - heapBefore) / added)
+                .field("heapBytesPerHeldEventAfterMeasure", (double) (heapAfter - heapBefore) / added);
+        if (redisPort != null) {
+            json.field("redisUsedMemoryBeforeBytes", redisBefore).field("redisUsedMemoryFullBytes", redisFull)
+                    .field("redisBytesPerHeldEvent", (double) (redisFull - redisBefore) / added);
+        }
+        json.close().close();
+        Files.writeString(out, json + "\n");
+        log("wrote " + out);
+    }
+
+    private interface TopicOf {
+        String topic(int n);
+    }
+
+    /** {@code count} publishes from {@link #PUBLISHERS} keep-alive connections; their answer times. */
+    private Histogram publish(int count, TopicOf topicOf) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        String host = base.getHost() + ":" + base.getPort();
+        ExecutorService pool = Executors.newFixedThreadPool(PUBLISHERS);
+        try {
+            List<Future<Histogram>> parts = new ArrayList<>();
+            for (int p = 0; p < PUBLISHERS; p++) {
+                parts.add(pool.submit(() -> {
+                    Histogram times = new Histogram();
+                    try (PublishConnection connection = new PublishConnection(
+                            new InetSocketAddress(base.getHost(), base.getPort()), host, base.getRawPath() + "/api/events",
+                            null)) {
+                        for (int n = next.getAndIncrement(); n < count; n = next.getAndIncrement()) {
+                            byte[] body = ("{\"topic\":\"" + topicOf.topic(n) + "\",\"type\":\"note\",\"data\":{\"n\":" + n
+                                    + "}}").getBytes(StandardCharsets.UTF_8);
+                            long sent = System.nanoTime();
+                            int status = connection.post(body);
+                            times.record(System.nanoTime() - sent);
+                            if (status != 202) {
+                                throw new IOException("publish " + n + " answered " + status);
+                            }
+                        }
+                    }
+                    return times;
+                }));
+            }
+            Histogram all = new Histogram();
+            for (Future<Histogram> part : parts) {
+                all.add(part.get(10, TimeUnit.MINUTES));
+            }
+            return all;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Redis's {@code used_memory}, 0 without {@code --redis-port}. */
+    private long redisUsedMemory() throws IOException {
+        if (redisPort == null) {
+            return 0;
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", redisPort), 5000);
+            socket.setSoTimeout(5000);
+            OutputStream o = socket.getOutputStream();
+            o.write("*2\r\n$4\r\nINFO\r\n$6\r\nmemory\r\n".getBytes(StandardCharsets.US_ASCII));
+            o.flush();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[16 * 1024];
+            StringBuilder text = new StringBuilder();
+            // the answer is a few KB; read until the line wanted has ended, or 64 KB
+            while (!hasLine(text, "used_memory:") && text.length() < 64 * 1024) {
+                int read = in.read(buffer);
+                if (read < 0) {
+                    break;
+                }
+                text.append(new String(buffer, 0, read, StandardCharsets.US_ASCII));
+            }
+            int at = text.indexOf("used_memory:");
+            if (at < 0) {
+                throw new IOException("no used_memory in Redis's INFO: " + text);
+            }
+            return Long.parseLong(text.substring(at + "used_memory:".length(), text.indexOf("\r\n", at)).trim());
+        }
+    }
+
+    private static boolean hasLine(StringBuilder text, String start) {
+        int at = text.indexOf(start);
+        return at >= 0 && text.indexOf("\r\n", at) > 0;
+    }
+
+    private static void log(String message) {
+        System.err.printf("%tT retention probe: %s%n", System.currentTimeMillis(), message);
+    }
+}
