@@ -381,7 +381,7 @@ final class Subscriber implements SseEventSink, WriteListener {
                     return;
                 }
                 if (batch == LAST_LINE_WRITTEN) {
-                    if (finishDrain()) {
+                    if (endAfterLastLine()) {
                         return;
                     }
                     continue;
@@ -428,7 +428,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final Outbox.Batch STOP = Outbox.Batch.marker();
     /** Nothing more to write and everything flushed: the stream is {@link StreamState#IDLE} and the drain stops. */
     private static final Outbox.Batch IDLE = Outbox.Batch.marker();
-    /** A shutdown's last {@code retry:} line is written and flushed: {@link #finishDrain()} ends the stream. */
+    /** A shutdown's last {@code retry:} line is written and flushed: {@link #endAfterLastLine()} ends the stream. */
     private static final Outbox.Batch LAST_LINE_WRITTEN = Outbox.Batch.marker();
     /** The turn is used and flushed: the drain goes on later, on a bulk thread. */
     private static final Outbox.Batch TURN_USED = Outbox.Batch.marker();
@@ -519,23 +519,17 @@ final class Subscriber implements SseEventSink, WriteListener {
         }
     }
 
-    /** Nothing left to write: stop, unless more arrived meanwhile or the stream is to end now. True when stopped. */
-    private boolean finishDrain() {
+    /**
+     * A shutdown's last {@code retry:} line is written and flushed ({@link #next} saw the end): the stream ends,
+     * unless it began to end otherwise meanwhile (then false, and the drain's next look stops it).
+     */
+    private boolean endAfterLastLine() {
         StreamState before;
         synchronized (lock) {
             before = state;
             if (!state.isOpen()) {
                 return false;
             }
-            if (!outbox.isDrained()) {
-                return false;
-            }
-            if (!outbox.reachedEnd()) {
-                set(state.drained());
-                drainer = null;
-                return true;
-            }
-            // a shutdown's last retry: line is written and flushed
             beginEnd(CloseReason.SHUTDOWN);
             set(state.finish());
             drainer = null;
