@@ -393,7 +393,7 @@ final class Subscriber implements SseEventSink, WriteListener {
                 }
                 boolean live = batch != OPENING;
                 if (!live) {
-                    batch = take();
+                    batch = takeOpening();
                 }
                 if (!out.isReady()) {
                     if (waitForWritable(batch, live)) {
@@ -434,7 +434,7 @@ final class Subscriber implements SseEventSink, WriteListener {
     private static final Outbox.Batch TURN_USED = Outbox.Batch.marker();
     /** Written but not yet flushed, and nothing more to write for now (or the turn is used). */
     private static final Outbox.Batch FLUSH = Outbox.Batch.marker();
-    /** Some of the opening is left: {@link #take()} encodes it without the lock. */
+    /** Some of the opening is left: {@link #takeOpening()} encodes it without the lock. */
     private static final Outbox.Batch OPENING = Outbox.Batch.marker();
 
     /**
@@ -634,18 +634,16 @@ final class Subscriber implements SseEventSink, WriteListener {
     }
 
     /**
-     * In a drain: the next batch to write, unless the stream is ending. The opening is encoded without the lock:
-     * only this drain touches it, and a broadcast enqueuing for this stream meanwhile does not wait.
+     * In a drain, once {@link #next} said some of the opening is left: its next turn, empty if the stream began to
+     * end meanwhile. It is encoded without the lock: only this drain touches it, and a broadcast enqueuing for this
+     * stream meanwhile does not wait.
      */
-    private Outbox.Batch take() {
+    private Outbox.Batch takeOpening() {
         Outbox.Opening opening;
         synchronized (lock) {
-            if (state != StreamState.WRITING && state != StreamState.WRITING_RECALLED) {
-                return Outbox.Batch.EMPTY;
-            }
-            opening = outbox.opening();
+            opening = state == StreamState.WRITING || state == StreamState.WRITING_RECALLED ? outbox.opening() : null;
             if (opening == null) {
-                return outbox.take();
+                return Outbox.Batch.EMPTY;
             }
         }
         Outbox.Batch batch = opening.take(outbox.openedNanos());

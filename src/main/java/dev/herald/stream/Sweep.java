@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
  * The once-a-second pass over this node's streams: a stream whose token has expired ends, one that has reached its
  * lifetime ends, and one that was quiet for {@code herald.heartbeat.seconds} gets a heartbeat. Checking every
  * second rather than sending to everyone every interval spreads the heartbeats out, as streams fall quiet at
- * different moments. It also lets the history drop events past {@code herald.history.max-age}. Runs on a thread of its own, {@code herald-sweep}, holding no lock while it acts.
+ * different moments. It also lets the history drop events past {@code herald.history.max-age}. Runs on a thread
+ * of its own, {@code herald-sweep}, holding no lock while it acts.
  */
 public final class Sweep implements AutoCloseable {
 
