@@ -6,7 +6,7 @@ import dev.herald.history.EventId;
 import dev.herald.history.Evicted;
 import dev.herald.history.History;
 import dev.herald.history.IdScheme;
-import dev.herald.history.Retained;
+import dev.herald.history.HeldEvents;
 import java.util.List;
 
 /**
@@ -22,7 +22,7 @@ public interface Backbone extends AutoCloseable {
     History.Decisions retention();
 
     /**
-     * Starts handing events to {@code listener}: first {@link Listener#retained} with what is already stored (when
+     * Starts handing events to {@code listener}: first {@link Listener#held} with what is already stored (when
      * anything is), then {@link Listener#stored} for every event stored after, by any node, in id order.
      */
     void start(Listener listener);
@@ -78,14 +78,14 @@ public interface Backbone extends AutoCloseable {
          * What the backbone already holds, which replaces anything held before; {@code newest} is the id after which
          * {@link #stored} events follow.
          */
-        void retained(Retained retained, EventId newest);
+        void held(HeldEvents held, EventId newest);
 
         /** A new event, and what the backbone evicted to hold it (none when the history decides itself). */
         void stored(Event event, List<Evicted> evicted);
 
         /**
          * Events after the last one handed over were removed before this node could read them (it fell further
-         * behind than the history): nothing retained so far can be caught up with, and clients must start over
+         * behind than the history): nothing held so far can be caught up with, and clients must start over
          * from {@code floor}, the newest position that is gone.
          */
         void lost(EventId floor);

@@ -20,7 +20,7 @@ import java.util.function.Function;
  * by name for as many topics as it holds events ({@link ForgottenTopics}), and beyond that one id for all of them;
  * where it cannot tell, a client gets a reset, never a gap.
  *
- * <p>On Redis it mirrors what the stream script retains, so every node decides a catch-up the same way. Not
+ * <p>On Redis it mirrors what the stream script holds, so every node decides a catch-up the same way. Not
  * thread-safe: its owner serialises access, so that an event's place here and its delivery happen as one step.
  */
 public final class History {
@@ -134,24 +134,24 @@ public final class History {
     }
 
     /**
-     * Replaces what is held with what the backbone retains, as it is: {@code newest} is the backbone's position
+     * Replaces what is held with what the backbone holds, as it is: {@code newest} is the backbone's position
      * (its newest event, held or not).
      */
-    public void restore(Retained retained, EventId newestId, long nowMillis) {
-        clear(retained.base());
+    public void restore(HeldEvents stored, EventId newestId, long nowMillis) {
+        clear(stored.base());
         Map<String, EventId> evicted = new HashMap<>();
-        retained.evicted().forEach((topic, id) -> evicted.put(topic == null ? NO_TOPIC : topic, id));
-        for (Event event : retained.events()) {
+        stored.evicted().forEach((topic, id) -> evicted.put(topic == null ? NO_TOPIC : topic, id));
+        for (Event event : stored.events()) {
             hold(event, event.id().bornAt(nowMillis), evicted::get);
         }
-        for (String name : retained.forgotten()) {
+        for (String name : stored.forgotten()) {
             String key = name == null ? NO_TOPIC : name;
             EventId id = evicted.get(key);
             if (id != null && !topics.containsKey(key)) {
                 forgotten.forget(key, id);
             }
         }
-        forgotten.fold(retained.folded());
+        forgotten.fold(stored.folded());
         newest = newestId.compareTo(base) > 0 ? newestId : base;
         heldNow = held;
         while (held > capacity) {

@@ -3,7 +3,7 @@ package dev.herald.history;
 import java.util.List;
 
 /**
- * What a reconnecting client gets before live events: the retained events it missed, or a reset when its
+ * What a reconnecting client gets before live events: the held events it missed, or a reset when its
  * position cannot be honoured. {@code newest} is the id its stream is positioned at afterwards.
  */
 public record Replay(List<Event> events, ResetReason reset, EventId newest) {
@@ -14,7 +14,7 @@ public record Replay(List<Event> events, ResetReason reset, EventId newest) {
         UNKNOWN_ID("unknown-id"),
         /** Assigned by an earlier run of the server, whose history is gone. */
         OTHER_RUN("other-run"),
-        /** Older than the oldest event still retained. */
+        /** Older than the oldest event still held. */
         TOO_OLD("too-old");
 
         private final String code;

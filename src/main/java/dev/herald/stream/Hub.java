@@ -7,7 +7,7 @@ import dev.herald.history.Event;
 import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
 import dev.herald.history.Evicted;
-import dev.herald.history.Retained;
+import dev.herald.history.HeldEvents;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
 import dev.herald.metrics.HeraldMetrics;
@@ -227,9 +227,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     @Override
-    public void retained(Retained retained, EventId newest) {
+    public void held(HeldEvents held, EventId newest) {
         synchronized (lock) {
-            history.restore(retained, newest, clock.millis());
+            history.restore(held, newest, clock.millis());
             lock.notifyAll();
         }
     }

@@ -217,13 +217,13 @@ class HistoryTest {
     }
 
     @Test
-    void aRestoredHistoryHoldsWhatTheBackboneRetainedAndAppliesItsDecisions() {
+    void aRestoredHistoryHoldsWhatTheBackboneHeldAndAppliesItsDecisions() {
         History stream = new History(StreamId.SCHEME, History.Decisions.MIRRORED, 3, 0);
         Map<String, EventId> evicted = new HashMap<>();
         evicted.put("a", new StreamId(6, 0));
         evicted.put("gone", new StreamId(4, 0));
         evicted.put(null, new StreamId(3, 0));
-        stream.restore(new Retained(new StreamId(2, 0), List.of(streamEvent(7, 0, "a", "a7"),
+        stream.restore(new HeldEvents(new StreamId(2, 0), List.of(streamEvent(7, 0, "a", "a7"),
                 streamEvent(9, 0, "q", "q9")), evicted, List.of("gone"), new StreamId(1, 0)), new StreamId(9, 5), 0);
 
         assertEquals("9-5", stream.newestId().toString());

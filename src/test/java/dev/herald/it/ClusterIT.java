@@ -335,7 +335,7 @@ class ClusterIT {
 
     /**
      * Fair retention on Redis: three events of a quiet topic outlast 100,000 of a busy one published through both
-     * nodes; both nodes decide every catch-up alike, and still do after both restart, from what Redis retains.
+     * nodes; both nodes decide every catch-up alike, and still do after both restart, from what Redis holds.
      */
     @Test
     @Order(10)

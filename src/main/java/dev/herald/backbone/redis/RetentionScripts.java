@@ -8,7 +8,7 @@ package dev.herald.backbone.redis;
  * <ul>
  * <li>{@code events}: the stream every node reads for delivery, trimmed to about {@code herald.history.size};
  * an entry's {@code evicted} field lists what its publish evicted ({@code reason topic id ...});</li>
- * <li>{@code topic:<topic>}: a stream per topic ({@code topic:$none} for events without one) holding its retained
+ * <li>{@code topic:<topic>}: a stream per topic ({@code topic:$none} for events without one) holding the events
  * events under the same ids; only its oldest entries are ever deleted, so Redis frees their memory;</li>
  * <li>{@code retention:sizes} (sorted set, topic by event count), {@code retention:level:<n>} (the topics holding n,
  * by their oldest id), {@code retention:oldest} (topics by their oldest id, for the age limit),

@@ -3,7 +3,7 @@ package dev.herald.backbone.redis;
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
-import dev.herald.history.Retained;
+import dev.herald.history.HeldEvents;
 import dev.herald.history.StreamId;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +20,7 @@ import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.Pool;
 
 /**
- * This node's one reader of the event stream. It first loads what Redis retains into the hub's history,
+ * This node's one reader of the event stream. It first loads what Redis holds into the hub's history,
  * then reads every entry after the last one it handed over, in order, for as long as the node runs. When Redis
  * goes away it retries with backoff and resumes after that same entry, so no stored event is skipped.
  */
@@ -97,7 +97,7 @@ final class StreamReader implements Runnable {
     }
 
     /**
-     * What Redis retains, read at once by {@link RetentionScripts#SNAPSHOT}: every topic's held events, what each
+     * What Redis holds, read at once by {@link RetentionScripts#SNAPSHOT}: every topic's held events, what each
      * evicted last, and the delivery stream's newest id, after which this reader goes on.
      */
     void load(Jedis jedis) {
@@ -122,7 +122,7 @@ final class StreamReader implements Runnable {
             }
         }
         events.sort(Comparator.comparing(Event::id));
-        listener.retained(new Retained(base, events, evicted, forgotten, folded.isEmpty() ? null : parse(folded)),
+        listener.held(new HeldEvents(base, events, evicted, forgotten, folded.isEmpty() ? null : parse(folded)),
                 newest);
         last = newest;
         LOG.info(() -> "loaded " + events.size() + " held events of " + (answer.size() - 5) + " topics; reading "

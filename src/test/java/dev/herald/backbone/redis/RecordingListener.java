@@ -6,7 +6,7 @@ import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.Evicted;
-import dev.herald.history.Retained;
+import dev.herald.history.HeldEvents;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 /** What a backbone handed to its hub, in order; every wait fails after 10 seconds. */
 final class RecordingListener implements Backbone.Listener {
 
-    record Loaded(Retained retained, EventId newest) {
+    record Loaded(HeldEvents held, EventId newest) {
     }
 
-    final BlockingQueue<Loaded> retained = new LinkedBlockingQueue<>();
+    final BlockingQueue<Loaded> loaded = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> stored = new LinkedBlockingQueue<>();
     /** What each stored event's publish evicted, in the same order as {@link #stored}. */
     final BlockingQueue<List<Evicted>> evicted = new LinkedBlockingQueue<>();
@@ -26,8 +26,8 @@ final class RecordingListener implements Backbone.Listener {
     final BlockingQueue<EventId> lost = new LinkedBlockingQueue<>();
 
     @Override
-    public void retained(Retained held, EventId newest) {
-        retained.add(new Loaded(held, newest));
+    public void held(HeldEvents held, EventId newest) {
+        loaded.add(new Loaded(held, newest));
     }
 
     @Override

@@ -47,7 +47,7 @@ class RedisBackboneTest {
         RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
         backbones.add(backbone);
         backbone.start(listener);
-        next(listener.retained);
+        next(listener.loaded);
         return backbone;
     }
 
@@ -108,9 +108,9 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
         backbones.add(late);
         late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.retained);
+        RecordingListener.Loaded loaded = next(onLate.loaded);
         History restored = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
-        restored.restore(loaded.retained(), loaded.newest(), 0);
+        restored.restore(loaded.held(), loaded.newest(), 0);
         // and the same order decided in memory
         History decided = new History(StreamId.SCHEME, History.Decisions.HERE, HISTORY, 0);
         published.forEach(event -> decided.append(event, 0));
@@ -139,7 +139,7 @@ class RedisBackboneTest {
         RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500);
         backbones.add(a);
         a.start(onA);
-        next(onA.retained);
+        next(onA.loaded);
         StreamId old = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
         assertEquals(List.of(), next(onA.evicted));
         next(onA.stored);
@@ -191,11 +191,11 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
         backbones.add(late);
         late.start(onLate);
-        assertEquals(after.id(), next(onLate.retained).newest());
+        assertEquals(after.id(), next(onLate.loaded).newest());
     }
 
     @Test
-    void aNodeThatStartsLaterLoadsTheRetainedHistory() throws InterruptedException {
+    void aNodeThatStartsLaterLoadsTheHeldHistory() throws InterruptedException {
         RedisBackbone a = node(new RecordingListener());
         List<StreamId> ids = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -206,11 +206,11 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
         backbones.add(late);
         late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.retained);
+        RecordingListener.Loaded loaded = next(onLate.loaded);
 
         // the newest three of the topic, and what the topic evicted last
-        assertEquals(ids.subList(2, 5), loaded.retained().events().stream().map(Event::id).toList());
-        assertEquals(ids.get(1), loaded.retained().evicted().get("orders"));
+        assertEquals(ids.subList(2, 5), loaded.held().events().stream().map(Event::id).toList());
+        assertEquals(ids.get(1), loaded.held().evicted().get("orders"));
         assertEquals(ids.get(4), loaded.newest());
         Backbone.Published after = a.publish(draft("5"), null);
         assertEquals(after.id(), next(onLate.stored).id());
@@ -332,7 +332,7 @@ class RedisBackboneTest {
                     RedisUri.parse("redis-sentinel://127.0.0.1:" + sentinelPort + "/0?master=herald"), HISTORY, 0);
             backbones.add(viaSentinel);
             viaSentinel.start(listener);
-            next(listener.retained);
+            next(listener.loaded);
 
             Backbone.Published published = viaSentinel.publish(draft("1"), null);
 

@@ -10,6 +10,6 @@ import java.util.Map;
  * forgotten first ({@code forgotten}); and {@code folded}, the newest evicted event of the topics no longer
  * remembered by name (null while none).
  */
-public record Retained(EventId base, List<Event> events, Map<String, EventId> evicted, List<String> forgotten,
+public record HeldEvents(EventId base, List<Event> events, Map<String, EventId> evicted, List<String> forgotten,
         EventId folded) {
 }
