@@ -9,6 +9,8 @@
 #   TARGETS="herald floor" bash bench/run.sh connect   # 10,000 streams at 2,000/s: connect times against the floor
 #   HERALD_GC=-XX:+UseParallelGC TARGETS=herald bash bench/run.sh steady   # Herald on another collector
 #   bash bench/run.sh quiet            # quiet topics next to a busy one: fair retention (Herald only, 4 minutes)
+#   bash bench/run.sh wildcards        # fan-out CPU per delivery, half of 10,000 subscribers on a wildcard, against
+#                                      # all on the exact topic (Herald only; PAIRS=3 alternating runs on one server)
 #
 # Results: one JSON file per (scenario, target) in bench/results/, then the charts in docs/images/.
 # Prerequisites: bash bench/peers/install.sh (nginx with Nchan, Node packages, matplotlib).
@@ -152,6 +154,32 @@ scenario_fanout() { # 10,000 subscribers, 2,000 events as fast as possible: CPU 
             --publishers 4 --drain-seconds 120
         stop_server
     done
+}
+
+# Fan-out CPU per delivery with half of 10,000 subscribers on the wildcard bench/* that covers the published topic
+# bench/fanout, against all 10,000 on bench/fanout itself (target: within 1.2x). Herald only: the others have no
+# wildcards. Exact and wildcard runs alternate on one warm server, PAIRS times, so drift hits both alike; the
+# ratio of the medians is printed and every run is in $RESULTS/fanout-{exact,wild50}-N-herald.json.
+scenario_wildcards() {
+    local pairs=${PAIRS:-3}
+    start herald
+    for ((n = 1; n <= pairs; n++)); do
+        load "fanout-exact-$n" herald --topic bench/fanout --subscribers 10000 --connect-rate 2000 --events 2000 \
+            --rate 0 --publishers 4 --drain-seconds 120
+        load "fanout-wild50-$n" herald --topic bench/fanout --wildcard-percent 50 --subscribers 10000 \
+            --connect-rate 2000 --events 2000 --rate 0 --publishers 4 --drain-seconds 120
+    done
+    stop_server
+    /usr/bin/python3 - "$RESULTS" "$pairs" <<'PY'
+import json, statistics, sys
+results, pairs = sys.argv[1], int(sys.argv[2])
+def cpu(kind):
+    runs = [json.load(open(f"{results}/fanout-{kind}-{n}-herald.json")) for n in range(1, pairs + 1)]
+    return [r["server"]["cpuMicrosPerDelivery"] for r in runs]
+exact, wild = cpu("exact"), cpu("wild50")
+print("cpu us/delivery exact:", exact, "half on wildcards:", wild)
+print("ratio of medians (target <= 1.2): %.3f" % (statistics.median(wild) / statistics.median(exact)))
+PY
 }
 
 scenario_steady() { # 10,000 subscribers, 2 events/s for 60 s: latency

@@ -108,6 +108,22 @@ public final class Access {
             return caller.expiresAt();
         }
 
+        /**
+         * Whether this subscriber may get events of {@code topic}, as it could subscribe to it by name: how a
+         * wildcard subscription is filtered, where a refusal would be the wrong answer.
+         */
+        public boolean mayListen(String topic) {
+            return policy.allows(caller, topic);
+        }
+
+        /**
+         * Whether {@code topic} is private (or Herald's own), so that {@link #mayListen} can say no: the same answer
+         * for every listener of a deployment, so a router asks once per event and asks each subscriber only then.
+         */
+        public boolean needsGrant(String topic) {
+            return policy.needsGrant(topic);
+        }
+
         /** Refuses with 401 (a token would help) or 403 (this token does not grant it). */
         public void check(String topic) {
             Verdict verdict = policy.decide(caller, topic);

@@ -17,21 +17,30 @@ final class ListenPolicy {
     }
 
     Verdict decide(Caller caller, String topic) {
-        if (caller.anyone() || caller.isPublisherUser() || !needsGrant(topic)) {
+        if (allows(caller, topic)) {
             return Verdict.ALLOWED;
         }
-        Grants grants = caller.grants();
-        if (grants == null) {
+        if (caller.grants() == null) {
             return Verdict.unknownCaller("'" + topic + "' is private: subscribing needs a token that grants it");
-        }
-        boolean own = grants.subject() != null && topic.equals("user/" + grants.subject());
-        if (own || grants.maySubscribe(topic)) {
-            return Verdict.ALLOWED;
         }
         return Verdict.forbidden("the token does not grant subscribing to '" + topic + "'");
     }
 
-    private boolean needsGrant(String topic) {
+    /** {@link #decide}'s answer without its reason: a wildcard's filter asks this for every private event. */
+    boolean allows(Caller caller, String topic) {
+        if (caller.anyone() || caller.isPublisherUser() || !needsGrant(topic)) {
+            return true;
+        }
+        Grants grants = caller.grants();
+        if (grants == null) {
+            return false;
+        }
+        boolean own = grants.subject() != null && topic.equals("user/" + grants.subject());
+        return own || grants.maySubscribe(topic);
+    }
+
+    /** Whether listening to {@code topic} takes more than being anyone: the same answer for every caller. */
+    boolean needsGrant(String topic) {
         return topic.equals(Topics.PRESENCE) || privateTopics.stream().anyMatch(pattern -> pattern.matches(topic));
     }
 }

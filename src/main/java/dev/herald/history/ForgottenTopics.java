@@ -2,6 +2,7 @@ package dev.herald.history;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * What the history remembers of topics it no longer holds any event of: the newest evicted event of each, for
@@ -36,6 +37,23 @@ final class ForgottenTopics {
     EventId evicted(String key) {
         EventId remembered = recent.get(key);
         return remembered != null ? remembered : folded;
+    }
+
+    /**
+     * Whether a topic {@code covered} accepts may have lost an event after {@code last}: one remembered by name
+     * that did, or any topic at all once the folded id is after {@code last}, since the names folded into it are
+     * gone. O(topics remembered by name), at most the limit.
+     */
+    boolean evictedAfter(EventId last, Predicate<String> covered) {
+        if (folded != null && folded.compareTo(last) > 0) {
+            return true;
+        }
+        for (Map.Entry<String, EventId> topic : recent.entrySet()) {
+            if (topic.getValue().compareTo(last) > 0 && covered.test(topic.getKey())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Like {@link #evicted}, for a topic that holds events again, which then remembers for itself. */

@@ -4,10 +4,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The published events this node holds for catch-up, at most {@code capacity} in all, kept per topic. When full,
@@ -169,6 +171,18 @@ public final class History {
      * always its too), oldest first; or a reset when one of them is no longer held, or the id is not one of ours.
      */
     public Replay after(String lastEventId, Collection<String> topicNames) {
+        return after(lastEventId, topicNames, null);
+    }
+
+    /**
+     * As {@link #after(String, Collection)}, for a client that also gets every topic {@code covered} accepts (its
+     * wildcards, filtered by what it may listen to; null for none). Those are looked for among the topics this
+     * history remembers: the ones it holds events of, and the ones it remembers by name. A topic it no longer
+     * remembers by name may be covered too, so an id older than the folded one ({@link ForgottenTopics}) is a
+     * reset: never a gap. Cost: O(H + F) calls of {@code covered}, H topics held and F remembered by name, both at
+     * most the capacity, plus sorting what is replayed; a client without wildcards pays for its own topics only.
+     */
+    public Replay after(String lastEventId, Collection<String> topicNames, Predicate<String> covered) {
         IdScheme.Parsed parsed = ids.parse(lastEventId);
         if (parsed.reset() != null) {
             return reset(parsed.reset());
@@ -177,10 +191,22 @@ public final class History {
         if (last.compareTo(newest) > 0) {
             return reset(Replay.ResetReason.UNKNOWN_ID);
         }
+        Collection<String> keys = topicNames;
+        if (covered != null) {
+            if (forgotten.evictedAfter(last, key -> !key.equals(NO_TOPIC) && covered.test(key))) {
+                return reset(Replay.ResetReason.TOO_OLD);
+            }
+            keys = new LinkedHashSet<>(topicNames);
+            for (String key : topics.keySet()) {
+                if (!key.equals(NO_TOPIC) && covered.test(key)) {
+                    keys.add(key);
+                }
+            }
+        }
         if (evictedAfter(NO_TOPIC, last)) {
             return reset(Replay.ResetReason.TOO_OLD);
         }
-        for (String name : topicNames) {
+        for (String name : keys) {
             if (evictedAfter(name, last)) {
                 return reset(Replay.ResetReason.TOO_OLD);
             }
@@ -188,7 +214,7 @@ public final class History {
         List<Event> missed = new ArrayList<>();
         addAfter(NO_TOPIC, last, missed);
         int sources = missed.isEmpty() ? 0 : 1;
-        for (String name : topicNames) {
+        for (String name : keys) {
             int before = missed.size();
             addAfter(name, last, missed);
             sources += missed.size() > before ? 1 : 0;

@@ -2,6 +2,7 @@ package dev.herald.stream;
 
 import dev.herald.auth.Access;
 import dev.herald.auth.ClientAddress;
+import dev.herald.auth.TopicPattern;
 import dev.herald.config.HeraldConfig;
 import dev.herald.web.ApiException;
 import dev.herald.web.Components;
@@ -49,7 +50,8 @@ public class EventsResource {
                 request.getParameter("envelope"), request.getHeader(HttpHeaders.LAST_EVENT_ID_HEADER),
                 request.getParameter("lastEventId"), Components.get(context, HeraldConfig.class).topicsPerConnection());
         Access.Listener listener = Components.get(context, Access.class).listener(request);
-        subscription.topics().forEach(listener::check);
+        // a wildcard is not refused but filtered, by the same rule, topic by topic (TopicEntries)
+        subscription.topics().stream().filter(topic -> !TopicPattern.isWildcard(topic)).forEach(listener::check);
         String address = Components.get(context, ClientAddress.class).of(request);
         AsyncContext async = request.startAsync();
         // a stream ends when Herald or the client ends it, never on the servlet's async timeout (30 s on Tomcat)
@@ -59,7 +61,7 @@ public class EventsResource {
         async.addListener(streamEnd);
         Hub.Admission admission;
         try {
-            admission = hub.subscribe(subscription, address, listener.expiresAt(),
+            admission = hub.subscribe(subscription, address, listener,
                     response.getOutputStream(), async::complete);
         } catch (RuntimeException e) {
             // takes effect once this dispatch returns, after the runtime has written the error

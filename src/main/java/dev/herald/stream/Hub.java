@@ -1,5 +1,6 @@
 package dev.herald.stream;
 
+import dev.herald.auth.Access;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.ClientInfo;
 import dev.herald.config.HeraldConfig;
@@ -100,18 +101,21 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
 
     /**
      * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, ready,
-     * then live events. {@code complete} completes the request. It ends at {@code expiresAt} (its token's expiry)
-     * when not null. Refused beyond this node's connection limits.
+     * then live events, of the topics its entries deliver ({@link TopicEntries#delivers}: its names, and what its
+     * wildcards cover that {@code listener} may listen to). {@code complete} completes the request. It ends at its
+     * token's expiry, if any. Refused beyond this node's connection limits.
      *
      * @throws HubClosedException when the hub is shutting down
      * @throws Backbone.UnavailableException when the catch-up needs the backbone and it cannot be reached
      */
-    Admission subscribe(Subscription subscription, String address, Instant expiresAt, ServletOutputStream out,
+    Admission subscribe(Subscription subscription, String address, Access.Listener listener, ServletOutputStream out,
             Runnable complete) {
         if (subscription.lastEventId() != null) {
             awaitStored(subscription.lastEventId());
         }
         List<ClientInfo> elsewhere = subscription.presence() ? presence.elsewhere() : List.of();
+        TopicEntries entries = TopicEntries.of(subscription.topics(), listener);
+        Instant expiresAt = listener.expiresAt();
         while (true) {
             Instant now = clock.instant();
             Client client = new Client(clientIds.next(), subscription.topics(), subscription.envelope(), address,
@@ -134,7 +138,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 }
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
-                        : history.after(subscription.lastEventId(), subscription.heldTopics());
+                        : history.after(subscription.lastEventId(), subscription.heldTopics(), entries.covered());
                 count(subscription, replay);
                 List<ClientInfo> present = new ArrayList<>();
                 if (subscription.presence()) {
@@ -144,7 +148,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 // the others hear of it before it is a listener: a client gets no join of its own
                 presence.joined(client, routes, events, delivery);
                 subscribers.put(client.clientId(), subscriber);
-                routes.add(subscriber);
+                routes.add(subscriber, entries);
                 subscriber.open(events.opening(client, subscription.lastEventId(), replay, present, config.retryMs()));
                 return new Admission(subscriber, null);
             }

@@ -1,5 +1,6 @@
 package dev.herald.stream;
 
+import dev.herald.auth.TopicPattern;
 import dev.herald.web.ApiException;
 import dev.herald.history.Topics;
 import java.util.ArrayList;
@@ -8,7 +9,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** What a client asks for when it opens a stream, validated: its topics, the envelope, where to resume. */
+/**
+ * What a client asks for when it opens a stream, validated: its topic entries (names, {@code $presence}, and the
+ * wildcards {@code prefix/*} and {@code *}), the envelope, where to resume.
+ */
 record Subscription(List<String> topics, boolean envelope, String lastEventId) {
 
     /** Any id Herald hands out fits this, so anything else is refused rather than echoed back. */
@@ -21,9 +25,10 @@ record Subscription(List<String> topics, boolean envelope, String lastEventId) {
             int maxTopics) {
         Set<String> unique = new LinkedHashSet<>();
         for (String topic : topics == null ? List.<String>of() : topics) {
-            if (!Topics.RESERVED.contains(topic) && !Topics.isValidName(topic)) {
+            if (!Topics.RESERVED.contains(topic) && !Topics.isValidName(topic) && !TopicPattern.isWildcard(topic)) {
                 throw ApiException.badRequest("invalid_topic", "topics are 1-" + Topics.MAX_LENGTH
-                        + " characters from A-Z a-z 0-9 . _ : / - (or a reserved name such as $presence)");
+                        + " characters from A-Z a-z 0-9 . _ : / - (or a reserved name such as $presence); the only"
+                        + " wildcards are prefix/* (every topic under prefix/) and * (every topic)");
             }
             unique.add(topic);
         }
@@ -33,9 +38,15 @@ record Subscription(List<String> topics, boolean envelope, String lastEventId) {
         return new Subscription(new ArrayList<>(unique), envelope(envelope), lastEventId(lastEventIdHeader, lastEventIdQuery));
     }
 
-    /** The topics the history holds events of for this client: all of them but Herald's own. */
+    /** The topics the history holds events of for this client by name: all its names but Herald's own. */
     List<String> heldTopics() {
-        return presence() ? topics.stream().filter(topic -> !Topics.isReserved(topic)).toList() : topics;
+        return presence() || hasWildcards()
+                ? topics.stream().filter(topic -> !Topics.isReserved(topic) && !TopicPattern.isWildcard(topic)).toList()
+                : topics;
+    }
+
+    boolean hasWildcards() {
+        return topics.stream().anyMatch(TopicPattern::isWildcard);
     }
 
     boolean presence() {

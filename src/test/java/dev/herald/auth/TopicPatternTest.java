@@ -1,8 +1,12 @@
 package dev.herald.auth;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
 class TopicPatternTest {
@@ -28,5 +32,38 @@ class TopicPatternTest {
     void onlyTheStarCoversEventsWithoutATopic() {
         assertTrue(new TopicPattern("*").matches(null));
         assertTrue(new TopicPattern("*").matches("anything/at/all"));
+    }
+
+    @Test
+    void theWildcardsOfASubscriptionAreTheStarAndAPrefixWithSlashStar() {
+        assertTrue(TopicPattern.isWildcard("*"));
+        assertTrue(TopicPattern.isWildcard("orders/*"));
+        assertTrue(TopicPattern.isWildcard("a/b/*"));
+        for (String other : new String[] {"orders", "orders/x*", "orders*", "*/a", "**", "/*", "a/*/b", "$presence/*",
+                "a b/*", "x".repeat(127) + "/*"}) {
+            assertFalse(TopicPattern.isWildcard(other), other);
+        }
+    }
+
+    @Test
+    void theWildcardsCoveringATopicAreExactlyThoseThatMatchIt() {
+        List<String> topics = List.of("a", "a/b", "a/b/c", "a//b", "a/", "/a", "orders/42", "orders-eu/1", "x/y/z/w");
+        Set<String> wildcards = new TreeSet<>(List.of("*"));
+        for (String topic : topics) {
+            for (int i = 0; i < topic.length(); i++) {
+                if (topic.charAt(i) == '/') {
+                    wildcards.add(topic.substring(0, i + 1) + "*");
+                }
+            }
+        }
+        wildcards.removeIf(w -> !TopicPattern.isWildcard(w));
+        for (String topic : topics) {
+            List<String> covering = TopicPattern.wildcardsCovering(topic);
+            for (String wildcard : wildcards) {
+                assertEquals(new TopicPattern(wildcard).matches(topic), covering.contains(wildcard),
+                        wildcard + " for " + topic);
+            }
+        }
+        assertEquals(List.of("*", "a/*", "a/b/*"), TopicPattern.wildcardsCovering("a/b/c"));
     }
 }

@@ -16,7 +16,8 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         int events, double rate, int publishers, int payloadBytes, double connectRate, int connectBatch,
         int connectTimeoutSeconds, int stalled, int stalledRcvbuf, int stallSeconds, int reconnectAfter,
         boolean reconnectOnEof, int drainSeconds, int idleSeconds, boolean idleOnly, List<Long> serverPids,
-        boolean jvm, int deadlineSeconds, int selectors, boolean progress, Path out, int publishRetrySeconds) {
+        boolean jvm, int deadlineSeconds, int selectors, boolean progress, Path out, int publishRetrySeconds,
+        int wildcardPercent) {
 
     /** The only host the tool connects to: it is a benchmark of a server on this machine, never of someone else's. */
     public static final String LOOPBACK = "127.0.0.1";
@@ -34,6 +35,9 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
               --token JWT                     herald: publish with Authorization: Bearer JWT (none: herald.open)
               --context PATH                  herald: the WAR's context path (/herald)
               --topic NAME                    herald: subscribe and publish with this topic; nchan, floor: channel (bench)
+              --wildcard-percent P            herald: P% of the subscribers, spread evenly, subscribe with the wildcard
+                                              that covers --topic (a/b: a/*; a topic without /: *), the others by
+                                              name; every one gets every event either way (0)
               --label TEXT                    names the run in the report (run)
               --subscribers N                 subscribers to connect (100)
               --events M                      bench events to publish (100)
@@ -103,11 +107,28 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         range("--deadline-seconds", deadlineSeconds, 1, 7 * 24 * 3600);
         range("--selectors", selectors, 1, 64);
         range("--publish-retry-seconds", publishRetrySeconds, 0, 3600);
+        range("--wildcard-percent", wildcardPercent, 0, 100);
+        require(wildcardPercent == 0 || target == Target.HERALD && topic != null,
+                "--wildcard-percent is for herald, with a --topic for the wildcard to cover");
         require(publishRetrySeconds == 0 || target == Target.HERALD, "--publish-retry-seconds is for herald only");
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Whether subscriber {@code index} subscribes with the wildcard: {@code --wildcard-percent} of them, every
+     * {@code 100/P}-th, so each selector and each connect batch holds both kinds alike.
+     */
+    boolean subscribesWithWildcard(int index) {
+        return (index + 1L) * wildcardPercent / 100 > (long) index * wildcardPercent / 100;
+    }
+
+    /** The wildcard that covers {@code --topic}: its parent with {@code /*}, or {@code *} for a topic without one. */
+    String wildcard() {
+        int slash = topic.lastIndexOf('/');
+        return slash <= 0 ? "*" : topic.substring(0, slash) + "/*";
     }
 
     /** The full URI of {@code path} on the server. */
@@ -194,6 +215,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             case "--deadline-seconds" -> builder.deadlineSeconds(integer(name, value));
             case "--selectors" -> builder.selectors(integer(name, value));
             case "--publish-retry-seconds" -> builder.publishRetrySeconds(integer(name, value));
+            case "--wildcard-percent" -> builder.wildcardPercent(integer(name, value));
             case "--out" -> builder.out(Path.of(value));
             default -> throw new IllegalArgumentException("unknown option " + name);
         }
@@ -288,6 +310,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
         private boolean progress = true;
         private Path out;
         private int publishRetrySeconds;
+        private int wildcardPercent;
 
         private Builder() {
         }
@@ -458,6 +481,12 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             return this;
         }
 
+        /** Subscribers, in percent and spread evenly, that subscribe with the wildcard covering the topic. */
+        public Builder wildcardPercent(int wildcardPercent) {
+            this.wildcardPercent = wildcardPercent;
+            return this;
+        }
+
         public Builder publishRetrySeconds(int publishRetrySeconds) {
             this.publishRetrySeconds = publishRetrySeconds;
             return this;
@@ -468,7 +497,7 @@ public record LoadOptions(String label, Target target, URI base, URI publishBase
             return new LoadOptions(label, target, base, publishBase, token, context, topic, subscribers, events, rate, publishers,
                     payloadBytes, connectRate, connectBatch, connectTimeoutSeconds, stalled, stalledRcvbuf,
                     stallSeconds, reconnectAfter, reconnectOnEof, drainSeconds, idleSeconds, idleOnly, serverPids, jvm,
-                    deadlineSeconds, selectors, progress, out, publishRetrySeconds);
+                    deadlineSeconds, selectors, progress, out, publishRetrySeconds, wildcardPercent);
         }
     }
 }

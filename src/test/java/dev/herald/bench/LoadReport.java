@@ -155,6 +155,7 @@ public record LoadReport(String label, Target target, String startedAt, boolean 
                 .field("publishBase", options.publishBase().toString())
                 .field("context", target == Target.HERALD ? options.context() : null)
                 .field("topic", options.topic())
+                .field("wildcardPercent", options.wildcardPercent())
                 .field("subscribers", options.subscribers())
                 .field("events", options.events())
                 .field("rate", options.rate())

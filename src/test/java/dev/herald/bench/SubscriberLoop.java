@@ -60,6 +60,8 @@ final class SubscriberLoop implements Runnable {
     private final InetSocketAddress address;
     private final String host;
     private final String path;
+    /** The stream path of the subscribers that subscribe with a wildcard ({@code --wildcard-percent}), or null. */
+    private final String wildcardPath;
     private final IntSupplier publishedSoFar;
     private final long stopAt;
     private final Selector selector;
@@ -84,6 +86,8 @@ final class SubscriberLoop implements Runnable {
         this.host = LoadOptions.LOOPBACK + ":" + options.port();
         URI stream = options.uri(options.target().streamPath(options));
         this.path = stream.getRawPath() + (stream.getRawQuery() == null ? "" : "?" + stream.getRawQuery());
+        URI wildcard = options.wildcardPercent() == 0 ? null : options.uri(options.target().wildcardStreamPath(options));
+        this.wildcardPath = wildcard == null ? null : wildcard.getRawPath() + "?" + wildcard.getRawQuery();
         this.publishedSoFar = publishedSoFar;
         this.stopAt = deadline + GRACE_NANOS;
         this.connectTimeoutNanos = TimeUnit.SECONDS.toNanos(options.connectTimeoutSeconds());
@@ -242,7 +246,8 @@ final class SubscriberLoop implements Runnable {
     }
 
     private void send(Subscriber s) throws IOException {
-        s.unsent = ByteBuffer.wrap(s.request(host, path));
+        s.unsent = ByteBuffer.wrap(s.request(host, wildcardPath != null && options.subscribesWithWildcard(s.index)
+                ? wildcardPath : path));
         s.state = State.SENDING;
         keepSending(s);
     }

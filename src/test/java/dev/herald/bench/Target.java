@@ -13,6 +13,11 @@ public enum Target {
         }
 
         @Override
+        String wildcardStreamPath(LoadOptions options) {
+            return options.context() + "/api/events?topic=" + options.wildcard();
+        }
+
+        @Override
         String publishPath(LoadOptions options) {
             return options.context() + "/api/events";
         }
@@ -92,6 +97,11 @@ public enum Target {
 
     /** Path of the stream, after the base URI's own path. */
     abstract String streamPath(LoadOptions options);
+
+    /** Path of the stream of a subscriber that subscribes with the wildcard covering the topic (herald only). */
+    String wildcardStreamPath(LoadOptions options) {
+        throw new UnsupportedOperationException(id() + " has no wildcard subscriptions");
+    }
 
     /** Path to POST events to, after the base URI's own path. */
     abstract String publishPath(LoadOptions options);

@@ -3,11 +3,13 @@ package dev.herald.history;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.auth.TopicPattern;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -18,7 +20,8 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /**
- * Random publish sequences over a few topics (and no topic), random capacities, ages and clients. Whatever the
+ * Random publish sequences over a few topics (and no topic), random capacities, ages and clients, some of them
+ * with wildcards ({@code *}, {@code g/*}, ...) filtered as a private topic would filter them. Whatever the
  * sequence, a client gets either exactly the events of its topics after its {@code Last-Event-ID}, or a reset:
  * never a gap. And where the history can remember every topic by name, it resets only when an event the client
  * would have had is gone, and holds exactly what a plain model of the eviction order holds.
@@ -26,14 +29,33 @@ import net.jqwik.api.constraints.Size;
 class HistoryPropertyTest {
 
     private static final String RUN = "run00001";
-    private static final List<String> TOPICS = List.of("t0", "t1", "t2", "t3", "t4", "t5");
+    private static final List<String> TOPICS = List.of("t0", "g/t1", "g/t2", "g/h/t3", "h/t4", "t5");
+    private static final List<String> WILDCARDS = List.of("*", "g/*", "g/h/*", "h/*");
+    /** A private prefix: a client that may not listen to it gets none of its topics through a wildcard. */
+    private static final String PRIVATE = "h/";
 
     /** One publish: its topic (null for none) and how many milliseconds after the one before it arrives. */
     record Publish(String topic, int gapMillis) {
     }
 
-    /** One client: its topics and the sequence number it last saw. */
-    record Client(List<String> topics, int lastSeen) {
+    /**
+     * One client: the topics it names, the sequence number it last saw, its wildcards, and whether it may listen to
+     * the private topics.
+     */
+    record Client(List<String> topics, int lastSeen, List<String> wildcards, boolean granted) {
+
+        /** What the stream package's rule says its wildcards deliver: a matching pattern, and a listen check. */
+        Predicate<String> covered() {
+            if (wildcards.isEmpty()) {
+                return null;
+            }
+            return topic -> wildcards.stream().anyMatch(w -> new TopicPattern(w).matches(topic))
+                    && (granted || !topic.startsWith(PRIVATE));
+        }
+
+        boolean gets(String topic) {
+            return topics.contains(topic) || (covered() != null && covered().test(topic));
+        }
     }
 
     @Provide
@@ -50,8 +72,11 @@ class HistoryPropertyTest {
     @Provide
     Arbitrary<List<Client>> clients() {
         Arbitrary<List<String>> topics = Arbitraries.of(TOPICS).set().ofMaxSize(3).map(ArrayList::new);
-        return net.jqwik.api.Combinators.combine(topics, Arbitraries.integers().between(0, 125)).as(Client::new)
-                .list().ofMinSize(1).ofMaxSize(12);
+        Arbitrary<List<String>> wildcards = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(1, Arbitraries.just(List.<String>of())),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of(WILDCARDS).set().ofMinSize(1).ofMaxSize(2).map(ArrayList::new)));
+        return net.jqwik.api.Combinators.combine(topics, Arbitraries.integers().between(0, 125), wildcards,
+                Arbitraries.of(true, false)).as(Client::new).list().ofMinSize(1).ofMaxSize(12);
     }
 
     @Property(tries = 3000)
@@ -74,14 +99,14 @@ class HistoryPropertyTest {
         boolean exact = TOPICS.size() + 1 <= capacity;
 
         for (Client client : clients) {
-            Replay replay = history.after(RUN + "-" + client.lastSeen(), client.topics());
+            Replay replay = history.after(RUN + "-" + client.lastSeen(), client.topics(), client.covered());
             if (client.lastSeen() > published.size()) {
                 assertEquals(Replay.ResetReason.UNKNOWN_ID, replay.reset());
                 continue;
             }
             List<Event> missed = published.stream()
                     .filter(e -> ((RunId) e.id()).sequence() > client.lastSeen())
-                    .filter(e -> !e.hasTopic() || client.topics().contains(e.topic()))
+                    .filter(e -> !e.hasTopic() || client.gets(e.topic()))
                     .toList();
             if (!replay.isReset()) {
                 assertEquals(missed, replay.events(), "a gap, or something the client never asked for");

@@ -148,6 +148,61 @@ class HistoryTest {
         assertEquals(List.of("c1"), data(history.after("run00001-2", List.of("a", "c"))));
     }
 
+    /** What a subscription's wildcard {@code o/*} covers, as the stream package's rule decides it. */
+    private static final java.util.function.Predicate<String> UNDER_O = topic -> topic.startsWith("o/");
+
+    @Test
+    void aWildcardCatchesUpOnEveryHeldTopicItCoversInIdOrderAndEachEventOnce() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 10, 0);
+        append("o/a", "1");
+        append("o/b/c", "2");
+        append("other", "3");
+        append(null, "4");
+        append("o/a", "5");
+
+        assertEquals(List.of("1", "2", "4", "5"), data(history.after("run00001-0", List.of(), UNDER_O)));
+        // a name the wildcard covers too is replayed once
+        assertEquals(List.of("2", "4", "5"), data(history.after("run00001-1", List.of("o/a"), UNDER_O)));
+        assertEquals(List.of("3", "4", "5"), data(history.after("run00001-2", List.of("other"), UNDER_O)));
+        // what the wildcard's filter refuses (a private topic without a grant, say) is not replayed
+        assertEquals(List.of("2", "4"), data(history.after("run00001-0", List.of(),
+                topic -> UNDER_O.test(topic) && !topic.equals("o/a"))));
+    }
+
+    @Test
+    void aWildcardIsResetWhenATopicItCoversLostAnEventAfterItsId() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 3, 0);
+        append("o/quiet", "q1");
+        append("o/busy", "b1");
+        append("o/busy", "b2");
+        append("o/busy", "b3");
+        append("x", "x1");
+
+        // b1 and b2 gave way: a client of o/* from before them must reload; one after them catches up
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-1", List.of(), UNDER_O).reset());
+        assertEquals(List.of("b3", "x1"), data(history.after("run00001-3", List.of("x"), UNDER_O)));
+        // what it does not cover may lose events without resetting it
+        assertEquals(List.of("x1"), data(history.after("run00001-1", List.of("x"), t -> t.equals("o/quiet"))));
+    }
+
+    @Test
+    void aWildcardIsResetForATopicRememberedByNameOrFolded() {
+        history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 1, 0);
+        append("o/a", "a1");
+        append("p/b", "b1");
+        // o/a was emptied and is remembered by name: a client of o/* from before a1 is reset, of p/* is not
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-0", List.of(), UNDER_O).reset());
+        assertEquals(List.of("b1"), data(history.after("run00001-0", List.of(), t -> t.startsWith("p/"))));
+
+        append("q/c", "c1");
+        append("r/d", "d1");
+        // o/a is folded now, p/b too: no name says which topics lost what before c1, so o/* resets from before it
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-1", List.of(), UNDER_O).reset());
+        assertEquals(Replay.ResetReason.TOO_OLD, history.after("run00001-1", List.of(), t -> t.startsWith("z/")).reset());
+        // after the folded id nothing is unknown: exact again
+        assertEquals(List.of("d1"), data(history.after("run00001-3", List.of(), t -> t.startsWith("r/"))));
+    }
+
     @Test
     void eventsPastTheMaximumAgeGoWhateverTheirTopic() {
         history = new History(RunId.scheme("run00001"), History.Decisions.HERE, 100, 60_000);

@@ -49,6 +49,17 @@ class ClientBrowserIT extends InBrowser {
     }
 
     @Test
+    void takesAWildcardTopicAsItTakesAName() throws Exception {
+        String first = api.publish("js-wild/a", "{\"n\":1}");
+        String second = api.publish("js-wild/b/c", "{\"n\":2}");
+        List<?> seen = (List<?>) async("const client = new HeraldClient('api/events', { topics: ['js-wild/*'],"
+                + " lastEventId: arguments[0], token: arguments[1] });"
+                + "client.addEventListener('message', e => { client.close(); done([e.lastEventId, e.data]); });",
+                first, Tokens.all());
+        assertEquals(List.of(second, "{\"n\":2}"), seen);
+    }
+
+    @Test
     void asksTheApplicationForAFreshTokenOn401() {
         String expired = Tokens.signed(Tokens.SECRET, List.of(), List.of("*"), null, Instant.now().minusSeconds(60), null);
         Map<?, ?> outcome = (Map<?, ?>) async("let asked = 0; const fresh = arguments[1];"

@@ -357,6 +357,26 @@ class ClusterIT {
     }
 
     /**
+     * Wildcards on Redis: routing is each node's own, so a stream on node A gets what is published through node B
+     * once however many of its entries match, private topics only with their grant, never {@code $presence}; and
+     * its catch-up and reset are decided from the history every node mirrors.
+     */
+    @Test
+    @Order(11)
+    void wildcardsDeliverOnceFilteredAndNeverPresenceAcrossNodes() throws Exception {
+        WildcardIT.assertOneDeliveryWhenSeveralEntriesMatch(a, b, "cluster");
+        WildcardIT.assertPrivateTopicsNeedTheirGrantUnderAWildcard(a, b, "cluster");
+        WildcardIT.assertPresenceIsNeverMatched(a, b, "cluster");
+    }
+
+    @Test
+    @Order(12)
+    void aWildcardCatchesUpAndIsResetOnTheOtherNode() throws Exception {
+        WildcardIT.assertAWildcardCatchesUp(b, a, "cluster");
+        WildcardIT.assertAWildcardIsResetWhenACoveredTopicLostAnEvent(b, a, "cluster");
+    }
+
+    /**
      * Behind nginx, a node killed with SIGKILL while events are published steadily: its subscribers' streams are
      * cut, they reconnect through the balancer to the survivor with their Last-Event-ID and catch up; a publish
      * the dead node took but did not answer is retried with its Idempotency-Key. Every subscriber gets every

@@ -75,6 +75,17 @@ class PageBrowserIT extends InBrowser {
     }
 
     @Test
+    void aWildcardInTheTopicFieldLogsEveryTopicUnderIt() throws Exception {
+        connect("page-wild/*");
+
+        String id = api.publish("page-wild/a/b", "{\"n\":1}");
+        awaitRow(id);
+
+        String row = browser.find("#log tr[data-id='" + id + "']").getText();
+        assertTrue(row.contains("page-wild/a/b"), "the envelope names the topic: " + row);
+    }
+
+    @Test
     void aSecondWindowsJoinAndLeaveAppearInTheFirst() throws Exception {
         connect("page-presence, $presence");
         String first = browser.driver.getWindowHandle();

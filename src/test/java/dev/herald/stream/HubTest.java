@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.auth.Access;
+import dev.herald.auth.Listeners;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.InMemoryBackbone;
 import dev.herald.config.HeraldConfig;
@@ -66,10 +68,19 @@ class HubTest {
 
     private RecordingOutput subscribe(Hub to, List<String> topics, boolean envelope, String lastEventId,
             boolean stalled, String address) {
+        return subscribe(to, topics, envelope, lastEventId, stalled, address, Listeners.anyone());
+    }
+
+    private RecordingOutput subscribe(List<String> topics, Access.Listener listener) {
+        return subscribe(hub, topics, false, null, false, "test", listener);
+    }
+
+    private RecordingOutput subscribe(Hub to, List<String> topics, boolean envelope, String lastEventId,
+            boolean stalled, String address, Access.Listener listener) {
         RecordingOutput sink = new RecordingOutput(container, stalled);
         outputs.add(sink);
         Hub.Admission admission = to.subscribe(Subscription.of(topics, String.valueOf(envelope), lastEventId, null, 64),
-                address, null, sink, sink::end);
+                address, listener, sink, sink::end);
         if (admission.subscriber() == null) {
             throw new RefusedForTest(admission.refusal());
         }
@@ -387,6 +398,105 @@ class HubTest {
         } finally {
             early.close();
         }
+    }
+
+    @Test
+    void anEventReachesAStreamOnceHoweverManyOfItsEntriesMatch() throws InterruptedException {
+        RecordingOutput all = subscribe(List.of("orders/*", "orders/a", "*"), false, null);
+        RecordingOutput enveloped = subscribe(List.of("*", "orders/*"), true, null);
+        all.until(e -> named(e, "ready"));
+        enveloped.until(e -> named(e, "ready"));
+
+        String first = publish("orders/a", "1");
+        String second = publish("orders/a/b", "2");
+        String third = publish("news", "3");
+        String fourth = publish(null, "4");
+
+        for (String id : List.of(first, second, third, fourth)) {
+            assertEquals(id, all.next().id());
+        }
+        assertEquals("{\"topic\":\"orders/a\",\"data\":1}", enveloped.next().data());
+        assertEquals(second, enveloped.next().id());
+        assertEquals(third, enveloped.next().id());
+        assertEquals(fourth, enveloped.next().id());
+        all.assertNothingMore();
+        enveloped.assertNothingMore();
+    }
+
+    @Test
+    void aPrefixWildcardGetsTheTopicsUnderItButNotThePrefixItself() throws InterruptedException {
+        RecordingOutput sink = subscribe(List.of("orders/*"), false, null);
+        sink.until(e -> named(e, "ready"));
+
+        publish("orders", "0");
+        publish("orders-eu/a", "1");
+        String under = publish("orders/a", "2");
+        String deeper = publish("orders/a/b", "3");
+
+        assertEquals(under, sink.next().id());
+        assertEquals(deeper, sink.next().id());
+        sink.assertNothingMore();
+    }
+
+    @Test
+    void aWildcardNeverGetsPresence() throws InterruptedException {
+        RecordingOutput sink = subscribe(List.of("*"), false, null);
+        sink.until(e -> named(e, "ready"));
+        RecordingOutput watcher = subscribe(List.of("$presence", "*"), false, null);
+        watcher.until(e -> named(e, "ready"));
+
+        subscribe(List.of("news"), false, null).until(e -> named(e, "ready"));
+        String marker = publish("news", "1");
+
+        assertEquals(marker, sink.next().id());
+        // who was here, then who came: by name only, and the wildcard adds nothing to either
+        assertEquals(List.of("join", "join", "message"),
+                watcher.until(e -> marker.equals(e.id())).stream().map(RecordingOutput.Written::name).toList());
+        sink.assertNothingMore();
+        watcher.assertNothingMore();
+    }
+
+    @Test
+    void aWildcardDeliversPrivateTopicsOnlyToWhoMayListenToThem() throws InterruptedException {
+        List<String> privateTopics = List.of("user/*");
+        RecordingOutput anonymous = subscribe(List.of("*"), Listeners.nobody(privateTopics));
+        RecordingOutput alice = subscribe(List.of("user/*"), Listeners.token("alice", List.of(), privateTopics));
+        RecordingOutput support = subscribe(List.of("*"), Listeners.token("support", List.of("user/*"), privateTopics));
+        for (RecordingOutput sink : List.of(anonymous, alice, support)) {
+            sink.until(e -> named(e, "ready"));
+        }
+
+        String toAlice = publish("user/alice", "1");
+        String toBob = publish("user/bob", "2");
+        String news = publish("news", "3");
+
+        assertEquals(news, anonymous.next().id());
+        assertEquals(toAlice, alice.next().id());
+        assertEquals(toAlice, support.next().id());
+        assertEquals(toBob, support.next().id());
+        assertEquals(news, support.next().id());
+        anonymous.assertNothingMore();
+        alice.assertNothingMore();
+    }
+
+    @Test
+    void aWildcardCatchesUpOnceOnEveryTopicItCovers() throws InterruptedException {
+        String from = publish("orders/a", "0");
+        String a = publish("orders/a", "1");
+        String news = publish("news", "2");
+        String b = publish("orders/b/c", "3");
+        String none = publish(null, "4");
+
+        RecordingOutput orders = subscribe(hub, List.of("orders/*", "orders/a"), false, from, false, "test");
+        RecordingOutput all = subscribe(hub, List.of("orders/*", "*", "news"), false, from, false, "test");
+
+        List<RecordingOutput.Written> ordersOpening = orders.until(e -> named(e, "ready"));
+        assertEquals(List.of(a, b, none), ordersOpening.subList(1, 4).stream().map(RecordingOutput.Written::id).toList());
+        assertEquals("{\"replayed\":3}", ordersOpening.get(4).data());
+        List<RecordingOutput.Written> allOpening = all.until(e -> named(e, "ready"));
+        assertEquals(List.of(a, news, b, none),
+                allOpening.subList(1, 5).stream().map(RecordingOutput.Written::id).toList());
+        assertEquals("{\"replayed\":4}", allOpening.get(5).data());
     }
 
     private static String clientId(RecordingOutput.Written event) {

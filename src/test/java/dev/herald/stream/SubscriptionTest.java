@@ -68,4 +68,27 @@ class SubscriptionTest {
             assertEquals("invalid_last_event_id", e.code(), id);
         }
     }
+
+    @Test
+    void acceptsTheTwoWildcardFormsEachCountingAsOneTopic() {
+        Subscription s = Subscription.of(List.of("orders/*", "*", "orders/a", "a.b:c/d-e_f/*", "*"), null, null, null, 4);
+
+        assertEquals(List.of("orders/*", "*", "orders/a", "a.b:c/d-e_f/*"), s.topics());
+        assertEquals(List.of("orders/a"), s.heldTopics());
+        assertTrue(s.hasWildcards());
+        assertFalse(Subscription.of(List.of("orders"), null, null, null, 64).hasWildcards());
+    }
+
+    @Test
+    void refusesEveryOtherUseOfTheStarAsAnInvalidTopic() {
+        for (String topic : new String[] {"orders/x*", "orders*", "*/orders", "orders/*/a", "**", "orders/**", "/*",
+                "*orders", "orders/*x", "$presence/*", "$*", "a b/*", "a\n/*", "*/*", "x".repeat(127) + "/*"}) {
+            ApiException e = assertThrows(ApiException.class, () -> Subscription.of(List.of(topic), null, null, null, 64),
+                    topic);
+            assertEquals("invalid_topic", e.code(), topic);
+            assertEquals(400, e.status(), topic);
+        }
+        assertEquals(List.of("x".repeat(126) + "/*"),
+                Subscription.of(List.of("x".repeat(126) + "/*"), null, null, null, 64).topics());
+    }
 }
