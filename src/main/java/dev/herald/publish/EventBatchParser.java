@@ -44,6 +44,7 @@ public final class EventBatchParser {
      */
     public static List<EventDraft> parse(byte[] body, int maxEvents, int eventMaxBytes) {
         List<EventDraft> drafts = new ArrayList<>();
+        boolean closed = false;
         try (JsonParser parser = Json.stream(body)) {
             if (parser.nextToken() != JsonToken.START_ARRAY) {
                 throw new IllegalArgumentException("not a batch: check isBatch first");
@@ -63,13 +64,15 @@ public final class EventBatchParser {
                 }
                 drafts.add(element(parser, body, index, eventMaxBytes));
             }
+            closed = true;
             if (parser.nextToken() != null) {
                 throw ApiException.badRequest("malformed_json", "the body is not valid UTF-8 JSON: content after the"
                         + " array");
             }
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest("malformed_json", at(drafts.size()) + "the body is not valid UTF-8 JSON: "
-                    + e.getOriginalMessage());
+            // within the array, the fault is the next element's
+            throw ApiException.badRequest("malformed_json", (closed ? "" : at(drafts.size()))
+                    + "the body is not valid UTF-8 JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("reading a byte array cannot fail", e);
         }
