@@ -20,7 +20,8 @@ public record PublishRequest(List<EventDraft> events, boolean batch) {
      * Reads the body: an object of at most {@code eventMaxBytes}, or an array of at most {@code batch.maxBytes()}
      * bytes whose every element is at most {@code eventMaxBytes}.
      */
-    public static PublishRequest read(InputStream in, long declaredLength, int eventMaxBytes, HeraldConfig.Batch batch) {
+    public static PublishRequest read(InputStream in, long declaredLength, int eventMaxBytes,
+            HeraldConfig.Batch batch) {
         byte[] body = PublishBody.read(in, declaredLength, Math.max(eventMaxBytes, batch.maxBytes()));
         if (EventBatchParser.isBatch(body)) {
             if (body.length > batch.maxBytes()) {

@@ -118,9 +118,10 @@ class InMemoryBackboneTest {
         backbone.publish(draft, "single");
         backbone.publish(List.of(draft), true, "batch");
 
-        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> backbone.publish(List.of(draft), true, "single"));
-        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> backbone.publish(draft, "batch"));
-        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> backbone.publish(batch("b", 2), true, "batch"));
+        Class<Backbone.IdempotencyKeyReusedException> reused = Backbone.IdempotencyKeyReusedException.class;
+        assertThrows(reused, () -> backbone.publish(List.of(draft), true, "single"));
+        assertThrows(reused, () -> backbone.publish(draft, "batch"));
+        assertThrows(reused, () -> backbone.publish(batch("b", 2), true, "batch"));
         assertEquals(2, stored.size());
     }
 }

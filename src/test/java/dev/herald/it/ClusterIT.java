@@ -356,7 +356,7 @@ class ClusterIT {
         RetentionIT.assertQuietKeptBusyGaveWay(b, quiet);
     }
 
-    /** A batch published through one node: the other delivers it whole and in order, even with batches from both at once. */
+    /** A batch published through one node: the other delivers it whole and in order, also with batches from both. */
     @Test
     @Order(11)
     void aBatchReachesTheOtherNodeInOrderWithNothingAmongItsEvents() throws Exception {

@@ -278,10 +278,10 @@ class RedisBackboneTest {
         assertFalse(first.repeated());
         assertTrue(retried.repeated());
         assertEquals(first.ids(), retried.ids());
-        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> b.publish(draft("1"), "batch-1"));
-        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> b.publish(List.of(draft("1")), true, "single-1"));
-        assertThrows(Backbone.IdempotencyKeyReusedException.class, () -> b.publish(List.of(draft("2"), draft("1")), true,
-                "batch-1"));
+        Class<Backbone.IdempotencyKeyReusedException> reused = Backbone.IdempotencyKeyReusedException.class;
+        assertThrows(reused, () -> b.publish(draft("1"), "batch-1"));
+        assertThrows(reused, () -> b.publish(List.of(draft("1")), true, "single-1"));
+        assertThrows(reused, () -> b.publish(List.of(draft("2"), draft("1")), true, "batch-1"));
         assertEquals(first.ids(), List.of(next(onA.stored).id(), next(onA.stored).id()));
         next(onA.stored);
         assertNull(onA.stored.poll(300, TimeUnit.MILLISECONDS), "stored twice");
