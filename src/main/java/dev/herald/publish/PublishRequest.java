@@ -5,6 +5,7 @@ import dev.herald.history.EventDraft;
 import dev.herald.web.ApiException;
 import java.io.InputStream;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * What one {@code POST /api/events} carries: one event (a JSON object) or a batch (a JSON array), read within the
@@ -34,6 +35,17 @@ public record PublishRequest(List<EventDraft> events, boolean batch) {
             throw PublishBody.tooLarge(eventMaxBytes);
         }
         return new PublishRequest(List.of(EventDraftParser.parse(body)), false);
+    }
+
+    /** Runs {@code check} (which refuses with an {@link ApiException}) on every event's topic, before any is stored. */
+    public void checkEachTopic(Consumer<String> check) {
+        for (int i = 0; i < events.size(); i++) {
+            try {
+                check.accept(events.get(i).topic());
+            } catch (ApiException e) {
+                throw e.prefixed(at(i));
+            }
+        }
     }
 
     /** What starts the detail of a refusal about the event at {@code index}: its label in a batch, else nothing. */

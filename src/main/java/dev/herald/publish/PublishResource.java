@@ -4,7 +4,6 @@ import dev.herald.auth.Access;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.IdempotencyKeys;
 import dev.herald.config.HeraldConfig;
-import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
 import dev.herald.json.Json;
 import dev.herald.stream.Hub;
@@ -23,7 +22,6 @@ import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.InputStream;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -51,18 +49,12 @@ public class PublishResource {
         }
         HeraldConfig config = Components.get(context, HeraldConfig.class);
         PublishRequest publish = PublishRequest.read(body, headers.getLength(), config.eventMaxBytes(), config.batch());
-        List<EventDraft> events = publish.events();
-        for (int i = 0; i < events.size(); i++) {
-            try {
-                publisher.check(events.get(i).topic());
-            } catch (ApiException e) {
-                throw e.prefixed(publish.at(i));
-            }
-        }
-        Components.get(context, PublishRate.class).take(publisher.who(), events.size(), publish::at, System.nanoTime());
+        publish.checkEachTopic(publisher::check);
+        Components.get(context, PublishRate.class).take(publisher.who(), publish.events().size(), publish::at,
+                System.nanoTime());
         Backbone.Published published;
         try {
-            published = Components.get(context, Hub.class).publish(events, publish.batch(), idempotencyKey);
+            published = Components.get(context, Hub.class).publish(publish.events(), publish.batch(), idempotencyKey);
         } catch (Backbone.IdempotencyKeyReusedException e) {
             throw new ApiException(422, "idempotency_key_reused", e.getMessage());
         }
