@@ -51,7 +51,8 @@ final class Node implements AutoCloseable {
         Components.put(context, HeraldConfig.class, config);
         Components.put(context, ClientAddress.class, addresses);
         Components.put(context, Access.class, access);
-        Components.put(context, PublishRate.class, new PublishRate(config.limits().publishPerSecond()));
+        Components.put(context, PublishRate.class,
+                new PublishRate(config.limits().publishPerSecond(), config.batch().maxEvents()));
         Components.put(context, HeraldMetrics.class, metrics);
         Components.put(context, Hub.class, hub);
         return new Node(backbone, metrics, delivery, hub, sweep);

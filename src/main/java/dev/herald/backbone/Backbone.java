@@ -28,13 +28,20 @@ public interface Backbone extends AutoCloseable {
     void start(Listener listener);
 
     /**
-     * Stores an event, which then reaches every node's listener. With an idempotency key that was already used
-     * for the same event, nothing is stored and the first publish's id is returned.
+     * Stores the events of one publish in one step: in order, under consecutive ids, with no other event between
+     * them (on any node), or none of them. They then reach every node's listener. With an idempotency key that was
+     * already used for the same publish (the same events, in the same form: single or {@code batch}), nothing is
+     * stored and the first publish's ids are returned.
      *
-     * @throws UnavailableException when the event could not be stored
-     * @throws IdempotencyKeyReusedException when the key was used for a different event
+     * @throws UnavailableException when the events could not be stored
+     * @throws IdempotencyKeyReusedException when the key was used for a different publish
      */
-    Published publish(EventDraft draft, String idempotencyKey);
+    Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey);
+
+    /** Stores one event: a publish of a single event. */
+    default Published publish(EventDraft draft, String idempotencyKey) {
+        return publish(List.of(draft), false, idempotencyKey);
+    }
 
     /** Whether a client's {@code Last-Event-ID}, newer than this node has seen, is stored (this node lags). */
     boolean isStored(EventId id);
@@ -100,8 +107,17 @@ public interface Backbone extends AutoCloseable {
         void backboneFailed();
     }
 
-    /** The stored event's id; {@code repeated} when an idempotency key matched an earlier publish. */
-    record Published(EventId id, boolean repeated) {
+    /** The stored events' ids, in order; {@code repeated} when an idempotency key matched an earlier publish. */
+    record Published(List<EventId> ids, boolean repeated) {
+
+        public Published {
+            ids = List.copyOf(ids);
+        }
+
+        /** The first id: a single event's. */
+        public EventId id() {
+            return ids.get(0);
+        }
     }
 
     /** The backbone cannot store events now; the publisher should retry. */
@@ -116,7 +132,8 @@ public interface Backbone extends AutoCloseable {
     final class IdempotencyKeyReusedException extends RuntimeException {
 
         public IdempotencyKeyReusedException() {
-            super("this Idempotency-Key was used for a different event");
+            super("this Idempotency-Key was used for a different publish (other events, or a single event against"
+                    + " a batch)");
         }
     }
 }

@@ -5,7 +5,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** What an {@code Idempotency-Key} may be, and the fingerprint that tells a retry from a different event. */
 public final class IdempotencyKeys {
@@ -24,8 +26,27 @@ public final class IdempotencyKeys {
 
     /** SHA-256 over every field of the event, so a key reused for another event is caught. */
     public static String fingerprint(EventDraft draft) {
-        String text = String.join("\u0000", String.valueOf(draft.topic()), draft.type(), draft.data(),
+        return sha256(text(draft));
+    }
+
+    /**
+     * The fingerprint of what one publish carried: a single event's as above; a batch's over every event in order,
+     * marked as a batch, so a key reused between a single event and a batch of it is caught too.
+     */
+    public static String fingerprint(List<EventDraft> drafts, boolean batch) {
+        if (!batch) {
+            return fingerprint(drafts.get(0));
+        }
+        // JSON text and valid names never hold U+0001: the events cannot run into each other
+        return sha256("batch\u0001" + drafts.stream().map(IdempotencyKeys::text).collect(Collectors.joining("\u0001")));
+    }
+
+    private static String text(EventDraft draft) {
+        return String.join("\u0000", String.valueOf(draft.topic()), draft.type(), draft.data(),
                 String.valueOf(draft.retryMs()));
+    }
+
+    private static String sha256(String text) {
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(hash);

@@ -6,6 +6,7 @@ import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.RunId;
 import dev.herald.history.EventDraft;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +19,12 @@ public final class InMemoryBackbone implements Backbone {
 
     private final String run = RunId.newRun();
     private final IdScheme ids = RunId.scheme(run);
-    /** Keys of recent publishes, oldest first; as many as the history holds events, so at least its window. */
+    /** Keys of recent publishes, oldest first; as many as the history holds events (a batch's key counts once). */
     private final Map<String, Remembered> keys;
     private Listener listener;
     private long sequence;
 
-    private record Remembered(EventId id, String fingerprint) {
+    private record Remembered(List<EventId> ids, String fingerprint) {
     }
 
     public InMemoryBackbone(int historySize) {
@@ -51,26 +52,34 @@ public final class InMemoryBackbone implements Backbone {
         this.listener = listener;
     }
 
-    /** Assigns the next id and delivers in one step, so ids reach the hub in order. */
+    /**
+     * Assigns the next ids and delivers in one step under this monitor, so ids reach the hub in order and a batch's
+     * events follow each other with no other publish between them.
+     */
     @Override
-    public synchronized Published publish(EventDraft draft, String idempotencyKey) {
+    public synchronized Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
         String fingerprint = null;
         if (idempotencyKey != null) {
-            fingerprint = IdempotencyKeys.fingerprint(draft);
+            fingerprint = IdempotencyKeys.fingerprint(drafts, batch);
             Remembered earlier = keys.get(idempotencyKey);
             if (earlier != null) {
                 if (!earlier.fingerprint().equals(fingerprint)) {
                     throw new IdempotencyKeyReusedException();
                 }
-                return new Published(earlier.id(), true);
+                return new Published(earlier.ids(), true);
             }
         }
-        Event event = new Event(new RunId(run, ++sequence), draft.topic(), draft.type(), draft.data(), draft.retryMs());
-        if (idempotencyKey != null) {
-            keys.put(idempotencyKey, new Remembered(event.id(), fingerprint));
+        List<Event> events = new ArrayList<>(drafts.size());
+        for (EventDraft draft : drafts) {
+            events.add(new Event(new RunId(run, ++sequence), draft.topic(), draft.type(), draft.data(),
+                    draft.retryMs()));
         }
-        listener.stored(event, List.of());
-        return new Published(event.id(), false);
+        List<EventId> ids = events.stream().map(Event::id).toList();
+        if (idempotencyKey != null) {
+            keys.put(idempotencyKey, new Remembered(ids, fingerprint));
+        }
+        events.forEach(event -> listener.stored(event, List.of()));
+        return new Published(ids, false);
     }
 
     /** Every id this node assigned is in its history already. */

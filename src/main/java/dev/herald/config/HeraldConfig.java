@@ -23,7 +23,12 @@ public record HeraldConfig(
         Limits limits,
         List<String> corsOrigins,
         int maxLifetimeSeconds,
-        int historyMaxAgeSeconds) {
+        int historyMaxAgeSeconds,
+        Batch batch) {
+
+    /** How many events one publish may carry, and in how many bytes. */
+    public record Batch(int maxEvents, int maxBytes) {
+    }
 
     /** How much one client, and all of them, may take. */
     public record Limits(int connections, int connectionsPerAddress, int publishPerSecond, List<String> trustedProxies) {
@@ -50,6 +55,8 @@ public record HeraldConfig(
     public static final String CORS_ORIGINS = "herald.cors.origins";
     public static final String MAX_LIFETIME = "herald.stream.max-lifetime";
     public static final String HISTORY_MAX_AGE = "herald.history.max-age";
+    public static final String BATCH_MAX = "herald.publish.batch-max";
+    public static final String BATCH_MAX_BYTES = "herald.publish.batch-max-bytes";
     /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -65,7 +72,7 @@ public record HeraldConfig(
                 reader.integer(HISTORY_SIZE, 10_000, 1, 1_000_000),
                 // every topic is a route lookup per event; 1024 covers any page without letting one client fan out
                 reader.integer(TOPICS_PER_CONNECTION, 64, 1, 1024),
-                // the body of one publish; 16 MiB is far beyond what SSE clients should parse per event
+                // one event, alone or in a batch; 16 MiB is far beyond what SSE clients should parse per event
                 reader.integer(EVENT_MAX_BYTES, 64 * 1024, 256, 16 * 1024 * 1024),
                 // live events waiting for one client before it is dropped as too slow (it catches up on reconnect)
                 reader.integer(SUBSCRIBER_QUEUE_SIZE, 1000, 1, 1_000_000),
@@ -89,7 +96,12 @@ public record HeraldConfig(
                 // long enough that reconnects are rare, short enough to rebalance nodes after a rolling restart
                 reader.seconds(MAX_LIFETIME, 3600, 10, 7 * 24 * 3600),
                 // unset (0): events go only when the history is full; at most a month, as no client sleeps longer
-                reader.seconds(HISTORY_MAX_AGE, 0, 1, 30 * 24 * 3600));
+                reader.seconds(HISTORY_MAX_AGE, 0, 1, 30 * 24 * 3600),
+                new Batch(
+                        // one batch is one run of the publish script, which holds Redis for all its events
+                        reader.integer(BATCH_MAX, 100, 1, 1000),
+                        // the whole body is held in memory before any event is stored
+                        reader.integer(BATCH_MAX_BYTES, 1024 * 1024, 256, 64 * 1024 * 1024)));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -114,6 +126,8 @@ public record HeraldConfig(
         map.put(CORS_ORIGINS, String.join(",", corsOrigins));
         map.put(MAX_LIFETIME, maxLifetimeSeconds + "s");
         map.put(HISTORY_MAX_AGE, historyMaxAgeSeconds == 0 ? "(unset: no age limit)" : historyMaxAgeSeconds + "s");
+        map.put(BATCH_MAX, batch.maxEvents());
+        map.put(BATCH_MAX_BYTES, batch.maxBytes());
         return map;
     }
 

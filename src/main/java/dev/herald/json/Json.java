@@ -37,6 +37,11 @@ public final class Json {
         }
     }
 
+    /** A streaming parser over UTF-8 JSON text, as strict as {@link #parse}, for reading a body piece by piece. */
+    public static JsonParser stream(byte[] utf8) throws IOException {
+        return MAPPER.createParser(utf8);
+    }
+
     /** Parses JSON text Herald wrote itself, where malformed input is a bug. */
     public static JsonNode tree(String json) {
         try {

@@ -80,8 +80,8 @@ public final class HeraldMetrics {
                 .increment();
     }
 
-    public void published() {
-        published.increment();
+    public void published(int events) {
+        published.increment(events);
     }
 
     /** {@code events} written in one write, the oldest of them queued {@code waitedNanos} ago. */

@@ -39,7 +39,7 @@ public final class PublishBody {
         }
     }
 
-    private static ApiException tooLarge(int maxBytes) {
+    static ApiException tooLarge(int maxBytes) {
         return new ApiException(413, "body_too_large", "the body is over " + maxBytes + " bytes");
     }
 }

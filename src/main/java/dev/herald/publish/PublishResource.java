@@ -4,7 +4,7 @@ import dev.herald.auth.Access;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.IdempotencyKeys;
 import dev.herald.config.HeraldConfig;
-import dev.herald.history.EventDraft;
+import dev.herald.history.EventId;
 import dev.herald.json.Json;
 import dev.herald.stream.Hub;
 import dev.herald.web.ApiException;
@@ -25,7 +25,8 @@ import java.io.InputStream;
 import java.util.Map;
 
 /**
- * {@code POST /api/events} publishes an event: who may, what they send, how often, then the hub stores it. (A GET
+ * {@code POST /api/events} publishes an event, or a batch of them (a JSON array), all or nothing: who may, what
+ * they send, how often, then the hub stores them. (A GET
  * of the same path opens a stream: {@code stream.EventsResource}; Jersey merges the two into one resource.)
  */
 @Path("events")
@@ -46,17 +47,21 @@ public class PublishResource {
             throw ApiException.badRequest("invalid_idempotency_key", "the Idempotency-Key header must be 1-"
                     + IdempotencyKeys.MAX_LENGTH + " visible ASCII characters");
         }
-        int maxBytes = Components.get(context, HeraldConfig.class).eventMaxBytes();
-        EventDraft draft = EventDraftParser.parse(PublishBody.read(body, headers.getLength(), maxBytes));
-        publisher.check(draft.topic());
-        Components.get(context, PublishRate.class).take(publisher.who(), System.nanoTime());
+        HeraldConfig config = Components.get(context, HeraldConfig.class);
+        PublishRequest publish = PublishRequest.read(body, headers.getLength(), config.eventMaxBytes(), config.batch());
+        publish.checkEachTopic(publisher::check);
+        Components.get(context, PublishRate.class).take(publisher.who(), publish.events().size(), publish::at,
+                System.nanoTime());
         Backbone.Published published;
         try {
-            published = Components.get(context, Hub.class).publish(draft, idempotencyKey);
+            published = Components.get(context, Hub.class).publish(publish.events(), publish.batch(), idempotencyKey);
         } catch (Backbone.IdempotencyKeyReusedException e) {
             throw new ApiException(422, "idempotency_key_reused", e.getMessage());
         }
-        Response.ResponseBuilder accepted = Response.accepted(Json.write(Map.of("id", published.id().toString())));
+        Map<String, Object> answer = publish.batch()
+                ? Map.of("ids", published.ids().stream().map(EventId::toString).toList())
+                : Map.of("id", published.id().toString());
+        Response.ResponseBuilder accepted = Response.accepted(Json.write(answer));
         if (published.repeated()) {
             // as Stripe does: the answer of the first publish, marked so a caller can tell
             accepted.header("Idempotent-Replayed", "true");

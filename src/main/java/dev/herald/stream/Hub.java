@@ -162,14 +162,25 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * @throws HubClosedException when the hub is shutting down
      */
     public Backbone.Published publish(EventDraft draft, String idempotencyKey) {
+        return publish(List.of(draft), false, idempotencyKey);
+    }
+
+    /**
+     * Stores the events of one publish (a {@code batch}, or a single event) through the backbone in one step, in
+     * order and with no other event between them, or none. With a repeated idempotency key, the first publish's ids
+     * and nothing stored.
+     *
+     * @throws HubClosedException when the hub is shutting down
+     */
+    public Backbone.Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
         // read without the lock: a publish must not queue behind subscribers that are being registered
         if (closed) {
             throw new HubClosedException();
         }
-        // not under the lock: the backbone hands the event back to stored() (lock order)
-        Backbone.Published published = backbone.publish(draft, idempotencyKey);
+        // not under the lock: the backbone hands the events back to stored() (lock order)
+        Backbone.Published published = backbone.publish(drafts, batch, idempotencyKey);
         if (!published.repeated()) {
-            metrics.published();
+            metrics.published(published.ids().size());
         }
         return published;
     }

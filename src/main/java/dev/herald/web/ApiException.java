@@ -29,6 +29,16 @@ public class ApiException extends RuntimeException {
         return this;
     }
 
+    /** The same refusal with its detail prefixed, e.g. by {@code events[3]: } to name the event of a batch at fault. */
+    public ApiException prefixed(String prefix) {
+        ApiException prefixed = new ApiException(status, code, prefix + getMessage());
+        if (getCause() != null) {
+            prefixed.initCause(getCause());
+        }
+        prefixed.headers.putAll(headers);
+        return prefixed;
+    }
+
     public Map<String, String> headers() {
         return Collections.unmodifiableMap(headers);
     }

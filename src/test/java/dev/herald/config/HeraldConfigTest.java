@@ -15,7 +15,8 @@ class HeraldConfigTest {
         HeraldConfig config = HeraldConfig.read(key -> null);
 
         assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null, false, null, null, List.of("user/*"),
-                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0), config);
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
+                new HeraldConfig.Batch(100, 1_048_576)), config);
     }
 
     @Test
@@ -33,10 +34,14 @@ class HeraldConfigTest {
                 "herald.jwt.public-key", "/etc/herald/key.pem");
         values = new java.util.HashMap<>(values);
         values.put("herald.topics.private", " ");
+        values.put("herald.publish.batch-max", "10");
+        values.put("herald.publish.batch-max-bytes", "4096");
 
         assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
                 "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem", List.of(),
-                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0), HeraldConfig.read(values::get));
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
+                new HeraldConfig.Batch(10, 4096)),
+                HeraldConfig.read(values::get));
     }
 
     @Test

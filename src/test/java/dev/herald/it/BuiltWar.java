@@ -34,7 +34,7 @@ final class BuiltWar {
 
     /**
      * The built WAR with tight limits, as a deployer would set them in a web.xml: 4 streams on the node, 2 per
-     * address, 3 publishes per second, 127.0.0.1 a trusted proxy, one other origin allowed, streams that last
+     * address, 3 events per second (and batches of at most 5, so the bucket holds 5), 127.0.0.1 a trusted proxy, one other origin allowed, streams that last
      * at most 10 seconds.
      */
     static WebArchive limited() {
@@ -43,6 +43,7 @@ final class BuiltWar {
                   <context-param><param-name>herald.limits.connections</param-name><param-value>4</param-value></context-param>
                   <context-param><param-name>herald.limits.connections-per-address</param-name><param-value>2</param-value></context-param>
                   <context-param><param-name>herald.limits.publish-per-second</param-name><param-value>3</param-value></context-param>
+                  <context-param><param-name>herald.publish.batch-max</param-name><param-value>5</param-value></context-param>
                   <context-param><param-name>herald.trusted-proxies</param-name><param-value>127.0.0.1</param-value></context-param>
                   <context-param><param-name>herald.cors.origins</param-name><param-value>%s</param-value></context-param>
                   <context-param><param-name>herald.stream.max-lifetime</param-name><param-value>10s</param-value></context-param>

@@ -356,6 +356,34 @@ class ClusterIT {
         RetentionIT.assertQuietKeptBusyGaveWay(b, quiet);
     }
 
+    /** A batch published through one node: the other delivers it whole and in order, also with batches from both. */
+    @Test
+    @Order(11)
+    void aBatchReachesTheOtherNodeInOrderWithNothingAmongItsEvents() throws Exception {
+        BatchPublishIT.assertABatchIsDeliveredInOrderUnderConsecutiveIds(a, b, "cluster-batch");
+        BatchPublishIT.assertBatchesPublishedAtOnceAreNeverInterleaved(List.of(a, b), b, "cluster-batch-at-once");
+    }
+
+    @Test
+    @Order(12)
+    void aBatchWithOneBadEventAndHostileBatchesPublishNothingOnEitherNode() throws Exception {
+        BatchPublishIT.assertOneBadEventRefusesTheWholeBatch(a, b, "cluster-batch-all-or-nothing");
+        BatchPublishIT.assertHostileBatchesPublishNothing(b, a, "cluster-batch-hostile", 20261129);
+    }
+
+    @Test
+    @Order(13)
+    void aBatchRetriedOnTheOtherNodeWithItsIdempotencyKeyIsStoredOnce() throws Exception {
+        BatchPublishIT.assertOneIdempotencyKeyCoversTheBatch(a, b, "cluster-batch-idempotency");
+    }
+
+    /** Each node's own limit, at its defaults: 1000 events a second, batches of up to 100. */
+    @Test
+    @Order(14)
+    void aBatchSpendsANodesPublishRateByItsEvents() throws Exception {
+        BatchPublishIT.assertTheRateCountsEvents(a, 1000, 1000, 100, 30);
+    }
+
     /**
      * Wildcards on Redis: routing is each node's own, so a stream on node A gets what is published through node B
      * once however many of its entries match, private topics only with their grant, never {@code $presence}; and

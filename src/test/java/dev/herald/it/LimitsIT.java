@@ -115,6 +115,12 @@ class LimitsIT {
         assertEquals("1", first.headers().firstValue("Retry-After").orElse(null));
     }
 
+    /** Three events a second, batches of at most five: the bucket holds a full batch, and counts its events. */
+    @Test
+    void aBatchSpendsTheRateByItsEventsAndAFullBatchAlwaysPassesInTheEnd() throws Exception {
+        BatchPublishIT.assertTheRateCountsEvents(api, 3, 5, 5, 20);
+    }
+
     @Test
     void anAllowedOriginGetsCorsHeadersAndAPreflightAnswer() throws Exception {
         HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(api.uri("api/events"))

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
 class HubTest {
 
     private static final HeraldConfig CONFIG = new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
-            new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0);
+            new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
+            new HeraldConfig.Batch(100, 1_048_576));
 
     private final JerseyEvents sse = new JerseyEvents();
     private final HeraldMetrics metrics = new HeraldMetrics("single");
@@ -336,7 +337,8 @@ class HubTest {
     @Test
     void refusesStreamsBeyondTheAddressAndNodeLimitsAndCountsThemFreeAgainWhenTheyEnd() throws InterruptedException {
         Hub small = started(new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
-                new HeraldConfig.Limits(2, 1, 1000, List.of()), List.of(), 3600, 0));
+                new HeraldConfig.Limits(2, 1, 1000, List.of()), List.of(), 3600, 0,
+                new HeraldConfig.Batch(100, 1_048_576)));
         try {
             RecordingOutput first = subscribe(small, List.of(), false, null, false, "10.0.0.1");
             RefusedForTest sameAddress = assertThrows(RefusedForTest.class,

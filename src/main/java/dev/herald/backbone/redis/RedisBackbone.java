@@ -33,14 +33,14 @@ import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
 
 /**
- * Several nodes sharing one Redis. Every publish is one run of {@link RetentionScripts#PUBLISH}: an XADD to the
- * stream {@code herald:events}, trimmed to about {@code herald.history.size}, and to its topic's own stream, with
+ * Several nodes sharing one Redis. Every publish, of one event or a batch, is one run of
+ * {@link RetentionScripts#PUBLISH}: for each event an XADD to the stream {@code herald:events}, trimmed to about {@code herald.history.size}, and to its topic's own stream, with
  * the evictions it decides recorded in the entry; every node reads the whole stream and delivers to its own
  * clients, and its history mirrors those decisions, so ids, order and catch-up are the same everywhere, and the
  * history survives every node's restart. Joins and leaves go over a channel, each node's clients live in a hash
  * that expires when the node dies.
  *
- * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id|fingerprint}) and
+ * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id,id,...|fingerprint}) and
  * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:nodes}
  * (set), {@code herald:clients:<node>} (hash), and the channel {@code herald:presence}.
  */
@@ -98,27 +98,36 @@ public final class RedisBackbone implements Backbone {
         LOG.info(() -> "node " + node + " uses Redis at " + uri.masked());
     }
 
+    /** One run of the publish script, whatever the number of events: nothing of another publish comes between. */
     @Override
-    public Published publish(EventDraft draft, String idempotencyKey) {
-        String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(draft);
+    public Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
+        String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(drafts, batch);
         List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
-                String.valueOf(historySize), String.valueOf(maxAgeMillis), RetentionScripts.key(draft.topic())));
-        args.addAll(StreamEntries.fields(draft));
+                String.valueOf(historySize), String.valueOf(maxAgeMillis), String.valueOf(drafts.size())));
+        for (EventDraft draft : drafts) {
+            List<String> fields = StreamEntries.fields(draft);
+            args.add(RetentionScripts.key(draft.topic()));
+            args.add(String.valueOf(fields.size()));
+            args.addAll(fields);
+        }
         try (Jedis jedis = pool.getResource()) {
             @SuppressWarnings("unchecked")
             List<String> answer = (List<String>) RetentionScripts.PUBLISH.run(jedis, args);
-            if (!answer.get(1).equals(fingerprint)) {
+            if (!answer.get(0).equals(fingerprint)) {
                 throw new IdempotencyKeyReusedException();
             }
-            StreamId id = StreamId.parse(answer.get(0)).orElseThrow();
-            return new Published(id, answer.get(2).equals("1"));
+            List<EventId> ids = new ArrayList<>(answer.size() - 2);
+            for (String id : answer.subList(2, answer.size())) {
+                ids.add(StreamId.parse(id).orElseThrow());
+            }
+            return new Published(ids, answer.get(1).equals("1"));
         } catch (JedisException e) {
             if (!(e instanceof JedisConnectionException) && e.getCause() instanceof NoSuchElementException) {
                 // every pooled connection stayed busy for the command timeout: Redis answers, but not fast enough
-                throw new UnavailableException("too many publishes in flight to Redis: the event was not stored; retry", e);
+                throw new UnavailableException("too many publishes in flight to Redis: nothing was stored; retry", e);
             }
             outage.failed(e);
-            throw new UnavailableException("Redis is unreachable: the event was not stored; retry", e);
+            throw new UnavailableException("Redis is unreachable: nothing was stored; retry", e);
         }
     }
 

@@ -58,24 +58,27 @@ final class RetentionScripts {
             """;
 
     /**
-     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, maximum age in ms (0: none), topic
-     * key, then the entry's fields and values. Answers {id, fingerprint, repeated}.
+     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, maximum age in ms (0: none), the number
+     * of events, then for each event its topic key, the number of its entry's fields and values, and those.
+     * Answers {fingerprint, repeated, then the ids, in order}. The events of one run are stored one after the
+     * other, each with the decisions it would have had alone, and nothing can come between them.
      */
     static final LuaScript PUBLISH = new LuaScript("redis.replicate_commands()\n" + COMMON + """
             local IDEM, IDEM_ORDER = P .. 'idempotency', P .. 'idempotency:order'
             local key, fingerprint = ARGV[2], ARGV[3]
-            local cap, maxAge, topic = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+            local cap, maxAge, count = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
             if key ~= '' then
               local earlier = redis.call('HGET', IDEM, key)
               if earlier then
                 local bar = string.find(earlier, '|', 1, true)
-                return {string.sub(earlier, 1, bar - 1), string.sub(earlier, bar + 1), '1'}
+                local answer = {string.sub(earlier, bar + 1), '1'}
+                for id in string.gmatch(string.sub(earlier, 1, bar - 1), '[^,]+') do answer[#answer + 1] = id end
+                return answer
               end
             end
             local held = tonumber(redis.call('GET', HELD) or '0')
-            local evicted = {}
-            -- topics whose oldest is the event being published, set once its id is known
-            local pending = {}
+            -- of the event being published: what it evicts, and the topics whose oldest it is, set once its id is known
+            local evicted, pending
             local function place(t, n, oldest)
               if n > 0 then
                 redis.call('ZADD', SIZES, n, t)
@@ -116,58 +119,70 @@ final class RetentionScripts {
                 pending[t] = true
               end
             end
-            if maxAge > 0 then
-              local now = redis.call('TIME')
-              local cutoff = (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAge) * 1024
-              while true do
-                local oldest = redis.call('ZRANGE', OLDEST, 0, 0, 'WITHSCORES')
-                if not oldest[1] or tonumber(oldest[2]) >= cutoff then break end
-                evictOldest(oldest[1], 'age')
+            -- one event, decided as if it were published alone; answers its id
+            local function publish(topic, fields)
+              evicted, pending = {}, {}
+              if maxAge > 0 then
+                local now = redis.call('TIME')
+                local cutoff = (tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - maxAge) * 1024
+                while true do
+                  local oldest = redis.call('ZRANGE', OLDEST, 0, 0, 'WITHSCORES')
+                  if not oldest[1] or tonumber(oldest[2]) >= cutoff then break end
+                  evictOldest(oldest[1], 'age')
+                end
               end
-            end
-            -- the new event counts: its topic may be the one that gives way
-            local n = tonumber(redis.call('ZSCORE', SIZES, topic) or '0')
-            if n > 0 then
-              redis.call('ZREM', level(n), topic)
-              place(topic, n + 1, redis.call('ZSCORE', OLDEST, topic))
-            else
-              if redis.call('ZREM', FORGOTTEN, topic) == 0 and redis.call('HEXISTS', EVICTED, topic) == 0 then
-                local folded = redis.call('GET', FOLDED)
-                if folded then redis.call('HSET', EVICTED, topic, folded) end
+              -- the new event counts: its topic may be the one that gives way
+              local n = tonumber(redis.call('ZSCORE', SIZES, topic) or '0')
+              if n > 0 then
+                redis.call('ZREM', level(n), topic)
+                place(topic, n + 1, redis.call('ZSCORE', OLDEST, topic))
+              else
+                if redis.call('ZREM', FORGOTTEN, topic) == 0 and redis.call('HEXISTS', EVICTED, topic) == 0 then
+                  local folded = redis.call('GET', FOLDED)
+                  if folded then redis.call('HSET', EVICTED, topic, folded) end
+                end
+                place(topic, 1, '+inf')
+                pending[topic] = true
               end
-              place(topic, 1, '+inf')
-              pending[topic] = true
+              held = held + 1
+              while held > cap do
+                local top = redis.call('ZREVRANGE', SIZES, 0, 0, 'WITHSCORES')
+                evictOldest(redis.call('ZRANGE', level(top[2]), 0, 0)[1], 'space')
+              end
+              local entry = {unpack(fields)}
+              if #evicted > 0 then
+                entry[#entry + 1] = 'evicted'
+                entry[#entry + 1] = table.concat(evicted, ' ')
+              end
+              -- never trimmed below this run's events: nodes read them only once the run is over
+              local id = redis.call('XADD', EVENTS, 'MAXLEN', '~', math.max(cap, count), '*', unpack(entry))
+              redis.call('XADD', stream(topic), id, unpack(fields))
+              for t in pairs(pending) do
+                if redis.call('ZSCORE', SIZES, t) then
+                  local size = tonumber(redis.call('ZSCORE', SIZES, t))
+                  place(t, size, score(id))
+                end
+              end
+              return id
             end
-            held = held + 1
-            while held > cap do
-              local top = redis.call('ZREVRANGE', SIZES, 0, 0, 'WITHSCORES')
-              evictOldest(redis.call('ZRANGE', level(top[2]), 0, 0)[1], 'space')
+            local ids, at = {}, 7
+            for _ = 1, count do
+              local topic, n = ARGV[at], tonumber(ARGV[at + 1])
+              ids[#ids + 1] = publish(topic, {unpack(ARGV, at + 2, at + 1 + n)})
+              at = at + 2 + n
             end
             redis.call('SET', HELD, held)
-            local fields = {}
-            for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
-            local entry = {unpack(fields)}
-            if #evicted > 0 then
-              entry[#entry + 1] = 'evicted'
-              entry[#entry + 1] = table.concat(evicted, ' ')
-            end
-            local id = redis.call('XADD', EVENTS, 'MAXLEN', '~', cap, '*', unpack(entry))
-            redis.call('XADD', stream(topic), id, unpack(fields))
-            for t in pairs(pending) do
-              if redis.call('ZSCORE', SIZES, t) then
-                local count = tonumber(redis.call('ZSCORE', SIZES, t))
-                place(t, count, score(id))
-              end
-            end
             if key ~= '' then
-              redis.call('HSET', IDEM, key, id .. '|' .. fingerprint)
+              redis.call('HSET', IDEM, key, table.concat(ids, ',') .. '|' .. fingerprint)
               redis.call('RPUSH', IDEM_ORDER, key)
               local excess = redis.call('LLEN', IDEM_ORDER) - cap
               for i = 1, math.min(excess, 100) do
                 redis.call('HDEL', IDEM, redis.call('LPOP', IDEM_ORDER))
               end
             end
-            return {id, fingerprint, '0'}
+            local answer = {fingerprint, '0'}
+            for _, id in ipairs(ids) do answer[#answer + 1] = id end
+            return answer
             """);
 
     /**

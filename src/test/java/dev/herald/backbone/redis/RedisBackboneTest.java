@@ -44,7 +44,11 @@ class RedisBackboneTest {
     }
 
     private RedisBackbone node(RecordingListener listener) throws InterruptedException {
-        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        return node(listener, HISTORY);
+    }
+
+    private RedisBackbone node(RecordingListener listener, int history) throws InterruptedException {
+        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), history, 0);
         backbones.add(backbone);
         backbone.start(listener);
         next(listener.loaded);
@@ -166,6 +170,120 @@ class RedisBackboneTest {
         Backbone.Published other = a.publish(draft("1"), "key-2");
         assertEquals(first.id(), next(onA.stored).id());
         assertEquals(other.id(), next(onA.stored).id());
+        assertNull(onA.stored.poll(300, TimeUnit.MILLISECONDS), "stored twice");
+    }
+
+    /**
+     * Batches of one to five events, mixed topics, on a history of three: each batch is one run of the script, its
+     * events reach every node in order right after each other, and the evictions decided for each are those it
+     * would have had alone, so the mirrored, the restored and the decided-in-memory histories replay alike.
+     */
+    @Test
+    void aBatchIsStoredInOrderAndEachEventEvictsAsIfPublishedAlone() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(onA);
+        node(onB);
+        java.util.Random random = new java.util.Random(4);
+        String[] topics = {"busy", "busy", "busy", "quiet", null};
+        List<Event> published = new ArrayList<>();
+        History live = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
+        History decided = new History(StreamId.SCHEME, History.Decisions.HERE, HISTORY, 0);
+        for (int round = 0; round < 80; round++) {
+            List<EventDraft> drafts = new ArrayList<>();
+            for (int i = 1 + random.nextInt(5); i > 0; i--) {
+                drafts.add(new EventDraft(topics[random.nextInt(topics.length)], "message", round + "." + i, null));
+            }
+            Backbone.Published batch = a.publish(drafts, true, null);
+
+            assertEquals(drafts.size(), batch.ids().size());
+            for (int i = 0; i < drafts.size(); i++) {
+                EventDraft draft = drafts.get(i);
+                Event event = new Event(batch.ids().get(i), draft.topic(), draft.type(), draft.data(), null);
+                published.add(event);
+                decided.append(event, 0);
+                assertEquals(event, next(onA.stored));
+                live.append(event, 0, next(onA.evicted));
+            }
+        }
+        for (Event event : published) {
+            assertEquals(event, next(onB.stored), "node B, in the same order");
+        }
+        for (int i = 1; i < published.size(); i++) {
+            assertTrue(published.get(i).id().compareTo(published.get(i - 1).id()) > 0, "ids in order");
+        }
+        RecordingListener onLate = new RecordingListener();
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        backbones.add(late);
+        late.start(onLate);
+        RecordingListener.Loaded loaded = next(onLate.loaded);
+        History restored = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
+        restored.restore(loaded.held(), loaded.newest(), 0);
+        List<List<String>> clients = List.of(List.of("quiet"), List.of("busy"), List.of("quiet", "busy"), List.of());
+        for (int i = 0; i <= published.size(); i++) {
+            String lastEventId = i == 0 ? "0-0" : published.get(i - 1).id().toString();
+            for (List<String> client : clients) {
+                Replay expected = decided.after(lastEventId, client);
+                assertEquals(expected, live.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, restored.after(lastEventId, client), lastEventId + " " + client);
+            }
+        }
+    }
+
+    @Test
+    void batchesPublishedAtOnceThroughTwoNodesAreNeverInterleaved() throws Exception {
+        RecordingListener onA = new RecordingListener();
+        // a history that holds them all, so that the delivery stream does too however far node A lags
+        RedisBackbone a = node(onA, 1000);
+        RedisBackbone b = node(new RecordingListener(), 1000);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<Backbone.Published>> sent = new ArrayList<>();
+        try {
+            for (int t = 0; t < 40; t++) {
+                RedisBackbone through = t % 2 == 0 ? a : b;
+                List<EventDraft> drafts = new ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    drafts.add(draft(t + "" + i));
+                }
+                sent.add(threads.submit(() -> through.publish(drafts, true, null)));
+            }
+            List<List<dev.herald.history.EventId>> batches = new ArrayList<>();
+            for (java.util.concurrent.Future<Backbone.Published> batch : sent) {
+                batches.add(batch.get(10, TimeUnit.SECONDS).ids());
+            }
+            List<dev.herald.history.EventId> order = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                order.add(next(onA.stored).id());
+            }
+            for (List<dev.herald.history.EventId> ids : batches) {
+                int first = order.indexOf(ids.get(0));
+                assertEquals(ids, order.subList(first, first + ids.size()), "a batch with another event in it");
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void anIdempotencyKeyCoversAWholeBatchAcrossNodesAndNeverASingleEvent() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = node(onA);
+        RedisBackbone b = node(new RecordingListener());
+        List<EventDraft> drafts = List.of(draft("1"), draft("2"));
+
+        Backbone.Published first = a.publish(drafts, true, "batch-1");
+        Backbone.Published retried = b.publish(drafts, true, "batch-1");
+        a.publish(draft("1"), "single-1");
+
+        assertFalse(first.repeated());
+        assertTrue(retried.repeated());
+        assertEquals(first.ids(), retried.ids());
+        Class<Backbone.IdempotencyKeyReusedException> reused = Backbone.IdempotencyKeyReusedException.class;
+        assertThrows(reused, () -> b.publish(draft("1"), "batch-1"));
+        assertThrows(reused, () -> b.publish(List.of(draft("1")), true, "single-1"));
+        assertThrows(reused, () -> b.publish(List.of(draft("2"), draft("1")), true, "batch-1"));
+        assertEquals(first.ids(), List.of(next(onA.stored).id(), next(onA.stored).id()));
+        next(onA.stored);
         assertNull(onA.stored.poll(300, TimeUnit.MILLISECONDS), "stored twice");
     }
 
