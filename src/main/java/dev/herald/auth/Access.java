@@ -108,6 +108,11 @@ public final class Access {
             return caller.expiresAt();
         }
 
+        /** Whether this caller may subscribe to {@code topic}: what a wildcard's matches are filtered by. */
+        public boolean allows(String topic) {
+            return policy.decide(caller, topic).allowed();
+        }
+
         /** Refuses with 401 (a token would help) or 403 (this token does not grant it). */
         public void check(String topic) {
             Verdict verdict = policy.decide(caller, topic);

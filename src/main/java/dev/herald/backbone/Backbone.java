@@ -23,7 +23,8 @@ public interface Backbone extends AutoCloseable {
 
     /**
      * Starts handing events to {@code listener}: first {@link Listener#held} with what is already stored (when
-     * anything is), then {@link Listener#stored} for every event stored after, by any node, in id order.
+     * anything is, retained events included), then {@link Listener#stored} (or {@link Listener#storedRetained}) for
+     * every event stored after, by any node, in id order, and {@link Listener#retainedCleared} for every clear.
      */
     void start(Listener listener);
 
@@ -31,10 +32,24 @@ public interface Backbone extends AutoCloseable {
      * Stores an event, which then reaches every node's listener. With an idempotency key that was already used
      * for the same event, nothing is stored and the first publish's id is returned.
      *
+     * With {@link EventDraft#retain()}, the event also becomes its topic's retained event, in the same step, and
+     * reaches every node's listener through {@link Listener#storedRetained}; a retain beyond
+     * {@code herald.retained.max-topics} stores nothing.
+     *
      * @throws UnavailableException when the event could not be stored
      * @throws IdempotencyKeyReusedException when the key was used for a different event
+     * @throws RetainedFullException when the event would give one topic too many a retained event
+     * @throws RetainUnsupportedException when this backbone cannot retain events (yet)
      */
     Published publish(EventDraft draft, String idempotencyKey);
+
+    /**
+     * Clears {@code topic}'s retained event on every node ({@link Listener#retainedCleared}); false when it had none.
+     *
+     * @throws UnavailableException when the backbone cannot be reached
+     * @throws RetainUnsupportedException when this backbone cannot retain events (yet)
+     */
+    boolean clearRetained(String topic);
 
     /** Whether a client's {@code Last-Event-ID}, newer than this node has seen, is stored (this node lags). */
     boolean isStored(EventId id);
@@ -84,6 +99,22 @@ public interface Backbone extends AutoCloseable {
         void stored(Event event, List<Evicted> evicted);
 
         /**
+         * A new event, as {@link #stored}, that is also its topic's retained event from now on: both in one step,
+         * so that a stream opening meanwhile gets it either in its opening or live, never both.
+         */
+        void storedRetained(Event event, List<Evicted> evicted);
+
+        /**
+         * The backbone asks, before it stores a retained event, whether the topic fits within
+         * {@code herald.retained.max-topics}: asked only by a backbone that leaves that bound to this node (memory),
+         * between its publishes; one that decides it for every node (Redis) never asks.
+         */
+        boolean mayRetain(String topic);
+
+        /** A topic's retained event was cleared, by this node or another; false when this node held none for it. */
+        boolean retainedCleared(String topic);
+
+        /**
          * Events after the last one handed over were removed before this node could read them (it fell further
          * behind than the history): nothing held so far can be caught up with, and clients must start over
          * from {@code floor}, the newest position that is gone.
@@ -109,6 +140,23 @@ public interface Backbone extends AutoCloseable {
 
         public UnavailableException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** A retain that would give more than {@code herald.retained.max-topics} topics a retained event. */
+    final class RetainedFullException extends RuntimeException {
+
+        public RetainedFullException(int maxTopics) {
+            super(maxTopics + " topics already have a retained event (herald.retained.max-topics); clear one, or "
+                    + "replace the retained event of a topic that has one");
+        }
+    }
+
+    /** This backbone does not keep retained events: the publish or the clear was refused, nothing was stored. */
+    final class RetainUnsupportedException extends RuntimeException {
+
+        public RetainUnsupportedException(String message) {
+            super(message);
         }
     }
 

@@ -26,6 +26,10 @@ public final class IdempotencyKeys {
     public static String fingerprint(EventDraft draft) {
         String text = String.join("\u0000", String.valueOf(draft.topic()), draft.type(), draft.data(),
                 String.valueOf(draft.retryMs()));
+        if (draft.retain()) {
+            // only when set, so the fingerprints of events that are not retained stay what they were
+            text += "\u0000retain";
+        }
         try {
             byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(hash);

@@ -26,7 +26,11 @@ public final class InMemoryBackbone implements Backbone {
     private record Remembered(EventId id, String fingerprint) {
     }
 
-    public InMemoryBackbone(int historySize) {
+    /** Only for the refusal's message: the hub's retained store holds the bound. */
+    private final int maxRetainedTopics;
+
+    public InMemoryBackbone(int historySize, int maxRetainedTopics) {
+        this.maxRetainedTopics = maxRetainedTopics;
         this.keys = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
@@ -65,12 +69,26 @@ public final class InMemoryBackbone implements Backbone {
                 return new Published(earlier.id(), true);
             }
         }
+        // asked under this monitor, which every publish and clear takes: nothing can fill the last place meanwhile
+        if (draft.retain() && !listener.mayRetain(draft.topic())) {
+            throw new RetainedFullException(maxRetainedTopics);
+        }
         Event event = new Event(new RunId(run, ++sequence), draft.topic(), draft.type(), draft.data(), draft.retryMs());
         if (idempotencyKey != null) {
             keys.put(idempotencyKey, new Remembered(event.id(), fingerprint));
         }
-        listener.stored(event, List.of());
+        if (draft.retain()) {
+            listener.storedRetained(event, List.of());
+        } else {
+            listener.stored(event, List.of());
+        }
         return new Published(event.id(), false);
+    }
+
+    /** The hub holds the retained events; the clear takes this monitor so that it is ordered with publishes. */
+    @Override
+    public synchronized boolean clearRetained(String topic) {
+        return listener.retainedCleared(topic);
     }
 
     /** Every id this node assigned is in its history already. */

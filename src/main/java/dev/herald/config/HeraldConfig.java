@@ -23,7 +23,9 @@ public record HeraldConfig(
         Limits limits,
         List<String> corsOrigins,
         int maxLifetimeSeconds,
-        int historyMaxAgeSeconds) {
+        int historyMaxAgeSeconds,
+        int retainedMaxTopics,
+        int retainedPerStream) {
 
     /** How much one client, and all of them, may take. */
     public record Limits(int connections, int connectionsPerAddress, int publishPerSecond, List<String> trustedProxies) {
@@ -50,6 +52,8 @@ public record HeraldConfig(
     public static final String CORS_ORIGINS = "herald.cors.origins";
     public static final String MAX_LIFETIME = "herald.stream.max-lifetime";
     public static final String HISTORY_MAX_AGE = "herald.history.max-age";
+    public static final String RETAINED_MAX_TOPICS = "herald.retained.max-topics";
+    public static final String RETAINED_PER_STREAM = "herald.limits.retained-per-stream";
     /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -89,7 +93,12 @@ public record HeraldConfig(
                 // long enough that reconnects are rare, short enough to rebalance nodes after a rolling restart
                 reader.seconds(MAX_LIFETIME, 3600, 10, 7 * 24 * 3600),
                 // unset (0): events go only when the history is full; at most a month, as no client sleeps longer
-                reader.seconds(HISTORY_MAX_AGE, 0, 1, 30 * 24 * 3600));
+                reader.seconds(HISTORY_MAX_AGE, 0, 1, 30 * 24 * 3600),
+                // each retained topic holds one event for good (a few hundred bytes plus its data): publishers
+                // naming a topic per item must not grow the heap without end
+                reader.integer(RETAINED_MAX_TOPICS, 100_000, 1, 10_000_000),
+                // a wildcard may match millions of retained topics: one stream's opening, or one GET, stays bounded
+                reader.integer(RETAINED_PER_STREAM, 1000, 1, 100_000));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -114,6 +123,8 @@ public record HeraldConfig(
         map.put(CORS_ORIGINS, String.join(",", corsOrigins));
         map.put(MAX_LIFETIME, maxLifetimeSeconds + "s");
         map.put(HISTORY_MAX_AGE, historyMaxAgeSeconds == 0 ? "(unset: no age limit)" : historyMaxAgeSeconds + "s");
+        map.put(RETAINED_MAX_TOPICS, retainedMaxTopics);
+        map.put(RETAINED_PER_STREAM, retainedPerStream);
         return map;
     }
 

@@ -55,6 +55,10 @@ public class PublishResource {
             published = Components.get(context, Hub.class).publish(draft, idempotencyKey);
         } catch (Backbone.IdempotencyKeyReusedException e) {
             throw new ApiException(422, "idempotency_key_reused", e.getMessage());
+        } catch (Backbone.RetainedFullException e) {
+            throw new ApiException(409, "retained_full", e.getMessage());
+        } catch (Backbone.RetainUnsupportedException e) {
+            throw new ApiException(501, "retain_unsupported_on_redis", e.getMessage());
         }
         Response.ResponseBuilder accepted = Response.accepted(Json.write(Map.of("id", published.id().toString())));
         if (published.repeated()) {

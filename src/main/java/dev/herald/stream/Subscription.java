@@ -1,6 +1,7 @@
 package dev.herald.stream;
 
 import dev.herald.web.ApiException;
+import dev.herald.history.RetainedEvents;
 import dev.herald.history.Topics;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -36,6 +37,15 @@ record Subscription(List<String> topics, boolean envelope, String lastEventId) {
     /** The topics the history holds events of for this client: all of them but Herald's own. */
     List<String> heldTopics() {
         return presence() ? topics.stream().filter(topic -> !Topics.isReserved(topic)).toList() : topics;
+    }
+
+    /**
+     * The retained events whose topic this stream may get: its named topics, each checked against the listen
+     * policy before the stream was accepted. (A subscription with patterns would name none and give a predicate
+     * that matches them and applies the listen policy: {@link RetainedEvents.Wanted#matching}.)
+     */
+    RetainedEvents.Wanted retained() {
+        return RetainedEvents.Wanted.named(heldTopics());
     }
 
     boolean presence() {

@@ -15,7 +15,7 @@ class HeraldConfigTest {
         HeraldConfig config = HeraldConfig.read(key -> null);
 
         assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null, false, null, null, List.of("user/*"),
-                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0), config);
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0, 100_000, 1000), config);
     }
 
     @Test
@@ -36,7 +36,8 @@ class HeraldConfigTest {
 
         assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
                 "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem", List.of(),
-                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0), HeraldConfig.read(values::get));
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0, 100_000, 1000),
+                HeraldConfig.read(values::get));
     }
 
     @Test

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class HubTest {
 
     private static final HeraldConfig CONFIG = new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
-            new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0);
+            new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0, 100_000, 1000);
 
     private final JerseyEvents sse = new JerseyEvents();
     private final HeraldMetrics metrics = new HeraldMetrics("single");
@@ -38,7 +38,7 @@ class HubTest {
 
     /** A hub as the composition root makes it: on an in-memory backbone, after the runtime started. */
     private Hub started(HeraldConfig config) {
-        InMemoryBackbone backbone = new InMemoryBackbone(config.historySize());
+        InMemoryBackbone backbone = new InMemoryBackbone(config.historySize(), config.retainedMaxTopics());
         Hub started = new Hub(config, Clock.systemUTC(), backbone, delivery, metrics);
         backbone.start(started);
         started.runtimeStarted(sse);
@@ -108,7 +108,7 @@ class HubTest {
         RecordingOutput.Written ready = sink.next();
         assertEquals("ready", ready.name());
         assertTrue(ready.id().endsWith("-0"), ready.id());
-        assertEquals("{\"replayed\":0}", ready.data());
+        assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
     }
 
     @Test
@@ -186,7 +186,7 @@ class HubTest {
         assertEquals("{\"lastEventId\":\"zzzzzzzz-1\",\"reason\":\"other-run\"}", reset.data());
         RecordingOutput.Written ready = sink.next();
         assertEquals(newest, ready.id());
-        assertEquals("{\"replayed\":0}", ready.data());
+        assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
     }
 
     @Test
@@ -325,7 +325,7 @@ class HubTest {
     @Test
     void refusesStreamsBeyondTheAddressAndNodeLimitsAndCountsThemFreeAgainWhenTheyEnd() throws InterruptedException {
         Hub small = started(new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
-                new HeraldConfig.Limits(2, 1, 1000, List.of()), List.of(), 3600, 0));
+                new HeraldConfig.Limits(2, 1, 1000, List.of()), List.of(), 3600, 0, 100_000, 1000));
         try {
             RecordingOutput first = subscribe(small, List.of(), false, null, false, "10.0.0.1");
             RefusedForTest sameAddress = assertThrows(RefusedForTest.class,
@@ -372,7 +372,7 @@ class HubTest {
 
     @Test
     void eventsPublishedBeforeTheRuntimeStartedAreCaughtUpOnButNotBroadcast() throws InterruptedException {
-        InMemoryBackbone backbone = new InMemoryBackbone(100);
+        InMemoryBackbone backbone = new InMemoryBackbone(100, 10);
         Hub early = new Hub(CONFIG, Clock.systemUTC(), backbone, delivery, metrics);
         backbone.start(early);
         try {
@@ -383,7 +383,7 @@ class HubTest {
 
             List<RecordingOutput.Written> opening = sink.until(e -> named(e, "ready"));
             assertEquals(before, opening.get(1).id());
-            assertEquals("{\"replayed\":1}", opening.get(2).data());
+            assertEquals("{\"replayed\":1,\"retained\":0}", opening.get(2).data());
         } finally {
             early.close();
         }

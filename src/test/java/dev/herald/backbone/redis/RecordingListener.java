@@ -57,6 +57,28 @@ final class RecordingListener implements Backbone.Listener {
         presence.add(event);
     }
 
+    /** Events stored as their topic's retained event; also in {@link #stored}. */
+    final BlockingQueue<Event> retained = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> cleared = new LinkedBlockingQueue<>();
+
+    @Override
+    public void storedRetained(Event event, List<Evicted> evictedForIt) {
+        retained.add(event);
+        stored(event, evictedForIt);
+    }
+
+    /** Redis decides the bound of retained topics itself: it never asks. */
+    @Override
+    public boolean mayRetain(String topic) {
+        throw new AssertionError("Redis asked the node whether " + topic + " may be retained");
+    }
+
+    @Override
+    public boolean retainedCleared(String topic) {
+        cleared.add(topic);
+        return true;
+    }
+
     static <T> T next(BlockingQueue<T> queue) throws InterruptedException {
         T item = queue.poll(10, TimeUnit.SECONDS);
         assertNotNull(item, "nothing within 10 s");
