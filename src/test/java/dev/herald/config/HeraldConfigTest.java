@@ -33,10 +33,12 @@ class HeraldConfigTest {
                 "herald.jwt.public-key", "/etc/herald/key.pem");
         values = new java.util.HashMap<>(values);
         values.put("herald.topics.private", " ");
+        values.put("herald.retained.max-topics", "5");
+        values.put("herald.limits.retained-per-stream", "2");
 
         assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
                 "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem", List.of(),
-                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0, 100_000, 1000),
+                new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0, 5, 2),
                 HeraldConfig.read(values::get));
     }
 
