@@ -52,7 +52,8 @@ public class CorsFilter extends HttpFilter {
         response.setHeader("Access-Control-Allow-Origin", origin);
         response.setHeader("Access-Control-Allow-Credentials", "true");
         response.addHeader("Vary", "Origin");
-        response.setHeader("Access-Control-Expose-Headers", "Idempotent-Replayed, X-Total-Count, Retry-After, Herald-Retained-Truncated");
+        response.setHeader("Access-Control-Expose-Headers",
+                "Idempotent-Replayed, X-Total-Count, Retry-After, Herald-Retained-Truncated");
         if ("OPTIONS".equals(request.getMethod()) && request.getHeader("Access-Control-Request-Method") != null) {
             // DELETE: a page that publishes retained events may clear them
             response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE");

@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * Reads a publish request into an {@link EventDraft}:
- * {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000,"retain":true}}. Anything else is refused with a 4xx
- * before it can reach the wire.
+ * {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000,"retain":true}}. Anything else is refused
+ * with a 4xx before it can reach the wire. Each element of a batch is read here too.
  */
 public final class EventDraftParser {
 

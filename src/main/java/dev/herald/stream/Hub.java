@@ -104,8 +104,9 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
 
     /**
      * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, the retained
-     * events of its topics (unless the catch-up was exact: it had them), ready, then live events. {@code complete} completes the request. It ends at {@code expiresAt} (its token's expiry)
-     * when not null. Refused beyond this node's connection limits.
+     * events of its topics (unless the catch-up was exact: it had them), ready, then live events. {@code complete}
+     * completes the request. It ends at {@code expiresAt} (its token's expiry) when not null. Refused beyond this
+     * node's connection limits.
      *
      * @throws HubClosedException when the hub is shutting down
      * @throws Backbone.UnavailableException when the catch-up needs the backbone and it cannot be reached

@@ -115,7 +115,8 @@ public class RetainedResource {
     }
 
     /** The named topics (already checked), and the topics a pattern covers that the caller may subscribe to. */
-    private static Predicate<String> matching(Set<String> names, List<TopicPattern> patterns, Access.Listener listener) {
+    private static Predicate<String> matching(Set<String> names, List<TopicPattern> patterns,
+            Access.Listener listener) {
         return topic -> !Topics.isReserved(topic) && (names.contains(topic)
                 || patterns.stream().anyMatch(pattern -> pattern.matches(topic)) && listener.allows(topic));
     }
