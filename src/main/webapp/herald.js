@@ -15,8 +15,12 @@
   const STATES = ['connecting', 'open', 'reconnecting', 'closed'];
   const MAX_BACKOFF_MS = 60000; // beyond a minute a user is better served by a reload than by a faster retry
   const MAX_EVENT_CHARS = 4 * 1024 * 1024; // an event larger than this is not Herald's: drop the connection
+  const REMEMBERED_IDS = 1000; // ids dispatched, to drop a retained event that arrives twice; as many as a stream's retained
 
-  /** The wire format, fed with text as it arrives; calls onEvent({type, data, id}) and onRetry(ms). */
+  /**
+   * The wire format, fed with text as it arrives; calls onEvent({type, data, id, ownId}) and onRetry(ms). `ownId`:
+   * the event had an id: line of its own (without one, `id` is the last id, as EventSource reports it).
+   */
   class EventStreamParser {
     constructor(onEvent, onRetry) {
       this.onEvent = onEvent;
@@ -27,6 +31,7 @@
       this.dataChars = 0;
       this.type = '';
       this.lastEventId = ''; // kept across events, as the standard's last event ID buffer
+      this.ownId = false;
     }
 
     feed(text) {
@@ -59,16 +64,17 @@
       if (value[0] === ' ') { value = value.slice(1); }
       if (field === 'data') { this.data.push(value); this.dataChars += value.length + 1; }
       else if (field === 'event') { this.type = value; }
-      else if (field === 'id') { if (!value.includes('\0')) { this.lastEventId = value; } }
+      else if (field === 'id') { if (!value.includes('\0')) { this.lastEventId = value; this.ownId = true; } }
       else if (field === 'retry') { if (/^[0-9]+$/.test(value)) { this.onRetry(parseInt(value, 10)); } }
     }
 
     dispatch() {
-      const event = { type: this.type || 'message', data: this.data.join('\n'), id: this.lastEventId };
+      const event = { type: this.type || 'message', data: this.data.join('\n'), id: this.lastEventId, ownId: this.ownId };
       const hasData = this.data.length > 0;
       this.data = [];
       this.dataChars = 0;
       this.type = '';
+      this.ownId = false;
       if (hasData) { this.onEvent(event); }
     }
   }
@@ -87,10 +93,41 @@
   }
 
   /**
+   * The answer of GET /api/retained, [{"id","topic","type","data"}], with each event's data kept as the text the
+   * server sent, as a stream's events are (JSON.parse would lose the digits of large numbers). Herald writes ids,
+   * topics and types without escapes, and data as compact JSON: the value ends at the '}' that closes its element.
+   */
+  function retainedEvents(text) {
+    const head = /\{"id":"([^"]*)","topic":"([^"]*)","type":"([^"]*)","data":/y;
+    const events = [];
+    let at = text.indexOf('[') + 1;
+    while (at > 0 && at < text.length && text[at] !== ']') {
+      if (text[at] === ',') { at++; }
+      head.lastIndex = at;
+      const match = head.exec(text);
+      if (!match) { throw new Error('not a list of retained events'); }
+      let end = head.lastIndex;
+      for (let depth = 0, inString = false; end < text.length; end++) {
+        const c = text[end];
+        if (inString) { if (c === '\\') { end++; } else if (c === '"') { inString = false; } }
+        else if (c === '"') { inString = true; }
+        else if (c === '{' || c === '[') { depth++; }
+        else if (c === '}' || c === ']') { if (depth === 0) { break; } depth--; }
+      }
+      events.push({ id: match[1], topic: match[2], type: match[3], data: text.slice(head.lastIndex, end) });
+      at = end + 1;
+    }
+    return events;
+  }
+
+  /**
    * One logical stream that stays connected: it reconnects by itself and resumes where it left off.
-   * Events are dispatched as MessageEvents named after their SSE type (`data`, `lastEventId`, and `replayed`:
-   * true for events of a catch-up, before `ready`). The `statechange` event carries `detail`
-   * {state, reason, retryAt}.
+   * Events are dispatched as MessageEvents named after their SSE type (`data`, `lastEventId`, `replayed`: true for
+   * events of a catch-up, before `ready`, and `retained`: true for a topic's retained event, which a stream opened
+   * without Last-Event-ID or reset gets before `ready`, and which setTopics fetches for the topics it adds). An
+   * event whose id was dispatched already (a retained event fetched and then caught up with) is dropped. The
+   * `statechange` event carries `detail` {state, reason, retryAt}; `retainederror` one with `detail` {reason}
+   * when setTopics could not fetch retained events.
    */
   class HeraldClient extends EventTarget {
     /**
@@ -102,7 +139,8 @@
      *   onReset(data): the server could not resume from lastEventId, reload your state;
      *   onEvent(event): called with every event, whatever its type (addEventListener needs the type's name);
      *   heartbeatSeconds: the server's herald.heartbeat.seconds (15): reconnect after twice that in silence;
-     *   retryMs: the delay before a reconnection until the server sends its own (3000)
+     *   retryMs: the delay before a reconnection until the server sends its own (3000);
+     *   retainedUrl: where setTopics fetches retained events ('/api/retained' next to url)
      */
     constructor(url, options = {}) {
       super();
@@ -116,6 +154,9 @@
       this.onEvent = options.onEvent || null;
       this.silenceMs = 2000 * (options.heartbeatSeconds || 15);
       this.retryMs = options.retryMs || 3000;
+      this.retainedUrl = options.retainedUrl || this.url.replace(/events(\?.*)?$/, 'retained');
+      this.dispatched = new Set(); // ids of events dispatched, oldest first, at most REMEMBERED_IDS
+      this.topicChanges = 0;
       this.state = 'connecting';
       this.reason = null;
       this.retryAt = 0;
@@ -129,10 +170,42 @@
       queueMicrotask(() => { if (!this.stopped && !this.controller) { this.connect(); } });
     }
 
-    /** Listens to other topics from now on: reconnects at once with the new set, carrying the last event id. */
+    /**
+     * Listens to other topics from now on: reconnects with the new set, carrying the last event id. A stream that
+     * resumes does not bring retained events, so those of the added topics are fetched first (GET /api/retained),
+     * then the stream catches up on all its topics from where it was.
+     */
     setTopics(topics) {
+      const added = topics.filter(topic => !this.topics.includes(topic) && !topic.startsWith('$'));
       this.topics = [...topics];
-      this.restart();
+      const change = ++this.topicChanges;
+      if (!added.length || !this.lastEventId) { this.restart(); return; } // a stream without an id gets them itself
+      this.fetchRetained(added).finally(() => {
+        if (change === this.topicChanges && !this.stopped) { this.restart(); }
+      });
+    }
+
+    async fetchRetained(topics) {
+      const query = new URLSearchParams();
+      for (const topic of topics) { query.append('topic', topic); }
+      const headers = { Accept: 'application/json' };
+      if (this.token) { headers.Authorization = 'Bearer ' + this.token; }
+      try {
+        const response = await fetch(this.retainedUrl + '?' + query, { headers, cache: 'no-store', credentials: 'same-origin' });
+        if (!response.ok) {
+          let body = {};
+          try { body = await response.json(); } catch (e) { /* not Herald's JSON: the status says enough */ }
+          throw new Refusal(response.status, body.error || 'http_' + response.status, body.detail || response.statusText);
+        }
+        for (const event of retainedEvents(await response.text())) {
+          if (!this.topics.includes(event.topic) || this.stopped) { continue; } // dropped meanwhile
+          const data = this.envelope ? '{"topic":"' + event.topic + '","data":' + event.data + '}' : event.data;
+          this.emit({ type: event.type, data, id: event.id, ownId: true }, false, true);
+        }
+      } catch (error) {
+        const reason = error instanceof Refusal ? error : new Refusal(0, 'network_error', String(error.message || error));
+        this.dispatchEvent(new CustomEvent('retainederror', { detail: { reason } }));
+      }
     }
 
     /** Uses this token from the next connection on (and reconnects now when the last one was refused). */
@@ -186,7 +259,8 @@
         }
         const headers = { Accept: 'text/event-stream' };
         if (this.token) { headers.Authorization = 'Bearer ' + this.token; }
-        if (this.lastEventId) { headers['Last-Event-ID'] = this.lastEventId; }
+        const resuming = !!this.lastEventId;
+        if (resuming) { headers['Last-Event-ID'] = this.lastEventId; }
         this.watch(controller);
         const response = await fetch(this.streamUrl(), { headers, cache: 'no-store', credentials: 'same-origin', signal: controller.signal });
         if (controller !== this.controller) { return; }
@@ -195,7 +269,7 @@
           this.stop(new Refusal(response.status, 'not_an_event_stream', 'the answer was ' + response.headers.get('Content-Type')));
           return;
         }
-        await this.read(response, controller);
+        await this.read(response, controller, resuming);
         if (controller === this.controller) { this.retry(new Refusal(0, 'stream_ended', 'the server ended the stream'), this.retryMs); }
       } catch (error) {
         if (controller !== this.controller) { return; }
@@ -211,12 +285,18 @@
       this.timer = setTimeout(() => { if (controller === this.controller) { controller.abort(); } }, this.silenceMs);
     }
 
-    async read(response, controller) {
-      let replaying = true;
+    async read(response, controller, resuming) {
+      let opening = true;
+      let retainedPart = !resuming; // before ready: a catch-up when resuming, else (or after a reset) retained events
       const parser = new EventStreamParser(event => {
-        if (event.type === 'ready') { replaying = false; }
-        if (event.type === 'reset' && this.onReset) { this.onReset(JSON.parse(event.data)); }
-        this.emit(event, replaying && event.type !== 'welcome' && event.type !== 'reset');
+        if (event.type === 'ready') { opening = false; }
+        if (event.type === 'reset') {
+          retainedPart = true;
+          this.dispatched.clear(); // the application starts over: what it had is no reason to drop anything
+          if (this.onReset) { this.onReset(JSON.parse(event.data)); }
+        }
+        const published = opening && event.type !== 'welcome' && event.type !== 'reset';
+        this.emit(event, published && !retainedPart, published && retainedPart);
       }, ms => { this.retryMs = ms; });
       this.failures = 0;
       this.everOpened = true;
@@ -235,10 +315,17 @@
       }
     }
 
-    emit(event, replayed) {
-      if (event.id) { this.lastEventId = event.id; }
+    emit(event, replayed, retained) {
+      if (event.ownId && event.type !== 'ready') {
+        if (this.dispatched.has(event.id)) { return; }
+        this.dispatched.add(event.id);
+        if (this.dispatched.size > REMEMBERED_IDS) { this.dispatched.delete(this.dispatched.values().next().value); }
+      }
+      // a retained event is older than the stream's position, which ready brings: it does not move lastEventId
+      if (event.id && !retained) { this.lastEventId = event.id; }
       const message = new MessageEvent(event.type, { data: event.data, lastEventId: event.id, origin: location.origin });
       Object.defineProperty(message, 'replayed', { value: replayed });
+      Object.defineProperty(message, 'retained', { value: retained });
       if (this.onEvent) { this.onEvent(message); }
       this.dispatchEvent(message);
     }
@@ -292,5 +379,6 @@
 
   HeraldClient.STATES = STATES;
   HeraldClient.EventStreamParser = EventStreamParser;
+  HeraldClient.retainedEvents = retainedEvents;
   global.HeraldClient = HeraldClient;
 })(typeof window !== 'undefined' ? window : globalThis);

@@ -7,6 +7,7 @@ import dev.herald.publish.PublishResource;
 import dev.herald.stream.BackboneUnavailableMapper;
 import dev.herald.stream.ClientsResource;
 import dev.herald.stream.EventsResource;
+import dev.herald.stream.RetainedResource;
 import dev.herald.stream.ShuttingDownMapper;
 import dev.herald.web.ApiExceptionMapper;
 import dev.herald.web.WebApplicationExceptionMapper;
@@ -21,8 +22,8 @@ public class HeraldApplication extends Application {
 
     @Override
     public Set<Class<?>> getClasses() {
-        return Set.of(EventsResource.class, PublishResource.class, ClientsResource.class, HealthResource.class,
-                InfoResource.class, MetricsResource.class,
+        return Set.of(EventsResource.class, PublishResource.class, ClientsResource.class, RetainedResource.class,
+                HealthResource.class, InfoResource.class, MetricsResource.class,
                 ApiExceptionMapper.class, WebApplicationExceptionMapper.class, ShuttingDownMapper.class,
                 BackboneUnavailableMapper.class,
                 RuntimeStarted.class);

@@ -52,9 +52,11 @@ public class CorsFilter extends HttpFilter {
         response.setHeader("Access-Control-Allow-Origin", origin);
         response.setHeader("Access-Control-Allow-Credentials", "true");
         response.addHeader("Vary", "Origin");
-        response.setHeader("Access-Control-Expose-Headers", "Idempotent-Replayed, X-Total-Count, Retry-After");
+        response.setHeader("Access-Control-Expose-Headers",
+                "Idempotent-Replayed, X-Total-Count, Retry-After, Herald-Retained-Truncated");
         if ("OPTIONS".equals(request.getMethod()) && request.getHeader("Access-Control-Request-Method") != null) {
-            response.setHeader("Access-Control-Allow-Methods", "GET, POST");
+            // DELETE: a page that publishes retained events may clear them
+            response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE");
             response.setHeader("Access-Control-Allow-Headers",
                     "Authorization, Content-Type, Idempotency-Key, Last-Event-ID");
             // browsers cap this anyway (Chromium at 2 hours); ten minutes keeps a changed list effective soon

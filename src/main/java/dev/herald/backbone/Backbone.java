@@ -8,6 +8,7 @@ import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.HeldEvents;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Where published events are stored and how they reach every node: {@link InMemoryBackbone} for a single node,
@@ -23,7 +24,8 @@ public interface Backbone extends AutoCloseable {
 
     /**
      * Starts handing events to {@code listener}: first {@link Listener#held} with what is already stored (when
-     * anything is), then {@link Listener#stored} for every event stored after, by any node, in id order.
+     * anything is, retained events included), then {@link Listener#stored} (or {@link Listener#storedRetained}) for
+     * every event stored after, by any node, in id order, and {@link Listener#retainedCleared} for every clear.
      */
     void start(Listener listener);
 
@@ -33,8 +35,14 @@ public interface Backbone extends AutoCloseable {
      * already used for the same publish (the same events, in the same form: single or {@code batch}), nothing is
      * stored and the first publish's ids are returned.
      *
+     * With {@link EventDraft#retain()}, an event also becomes its topic's retained event, in the same step, and
+     * reaches every node's listener through {@link Listener#storedRetained}; a retain beyond
+     * {@code herald.retained.max-topics} stores nothing of the publish.
+     *
      * @throws UnavailableException when the events could not be stored
      * @throws IdempotencyKeyReusedException when the key was used for a different publish
+     * @throws RetainedFullException when an event would give one topic too many a retained event
+     * @throws RetainUnsupportedException when this backbone cannot retain events (yet)
      */
     Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey);
 
@@ -42,6 +50,14 @@ public interface Backbone extends AutoCloseable {
     default Published publish(EventDraft draft, String idempotencyKey) {
         return publish(List.of(draft), false, idempotencyKey);
     }
+
+    /**
+     * Clears {@code topic}'s retained event on every node ({@link Listener#retainedCleared}); false when it had none.
+     *
+     * @throws UnavailableException when the backbone cannot be reached
+     * @throws RetainUnsupportedException when this backbone cannot retain events (yet)
+     */
+    boolean clearRetained(String topic);
 
     /** Whether a client's {@code Last-Event-ID}, newer than this node has seen, is stored (this node lags). */
     boolean isStored(EventId id);
@@ -91,6 +107,22 @@ public interface Backbone extends AutoCloseable {
         void stored(Event event, List<Evicted> evicted);
 
         /**
+         * A new event, as {@link #stored}, that is also its topic's retained event from now on: both in one step,
+         * so that a stream opening meanwhile gets it either in its opening or live, never both.
+         */
+        void storedRetained(Event event, List<Evicted> evicted);
+
+        /**
+         * The backbone asks, before it stores a publish that retains events, whether all of {@code topics} can have a
+         * retained event at once within {@code herald.retained.max-topics}: asked only by a backbone that leaves that
+         * bound to this node (memory), between its publishes; one that decides it for every node (Redis) never asks.
+         */
+        boolean mayRetain(Set<String> topics);
+
+        /** A topic's retained event was cleared, by this node or another; false when this node held none for it. */
+        boolean retainedCleared(String topic);
+
+        /**
          * Events after the last one handed over were removed before this node could read them (it fell further
          * behind than the history): nothing held so far can be caught up with, and clients must start over
          * from {@code floor}, the newest position that is gone.
@@ -125,6 +157,23 @@ public interface Backbone extends AutoCloseable {
 
         public UnavailableException(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** A retain that would give more than {@code herald.retained.max-topics} topics a retained event. */
+    final class RetainedFullException extends RuntimeException {
+
+        public RetainedFullException(int maxTopics) {
+            super(maxTopics + " topics already have a retained event (herald.retained.max-topics); clear one, or "
+                    + "replace the retained event of a topic that has one");
+        }
+    }
+
+    /** This backbone does not keep retained events: the publish or the clear was refused, nothing was stored. */
+    final class RetainUnsupportedException extends RuntimeException {
+
+        public RetainUnsupportedException(String message) {
+            super(message);
         }
     }
 

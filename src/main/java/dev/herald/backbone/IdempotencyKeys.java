@@ -42,8 +42,13 @@ public final class IdempotencyKeys {
     }
 
     private static String text(EventDraft draft) {
-        return String.join("\u0000", String.valueOf(draft.topic()), draft.type(), draft.data(),
+        String text = String.join("\u0000", String.valueOf(draft.topic()), draft.type(), draft.data(),
                 String.valueOf(draft.retryMs()));
+        if (draft.retain()) {
+            // only when set, so the fingerprints of events that are not retained stay what they were
+            text += "\u0000retain";
+        }
+        return text;
     }
 
     private static String sha256(String text) {

@@ -9,6 +9,8 @@ import dev.herald.history.EventDraft;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.Map;
 
 /**
@@ -27,7 +29,11 @@ public final class InMemoryBackbone implements Backbone {
     private record Remembered(List<EventId> ids, String fingerprint) {
     }
 
-    public InMemoryBackbone(int historySize) {
+    /** Only for the refusal's message: the hub's retained store holds the bound. */
+    private final int maxRetainedTopics;
+
+    public InMemoryBackbone(int historySize, int maxRetainedTopics) {
+        this.maxRetainedTopics = maxRetainedTopics;
         this.keys = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Remembered> eldest) {
@@ -69,6 +75,12 @@ public final class InMemoryBackbone implements Backbone {
                 return new Published(earlier.ids(), true);
             }
         }
+        // asked under this monitor, which every publish and clear takes: nothing can fill the last places meanwhile
+        Set<String> retaining = drafts.stream().filter(EventDraft::retain).map(EventDraft::topic)
+                .collect(Collectors.toSet());
+        if (!retaining.isEmpty() && !listener.mayRetain(retaining)) {
+            throw new RetainedFullException(maxRetainedTopics);
+        }
         List<Event> events = new ArrayList<>(drafts.size());
         for (EventDraft draft : drafts) {
             events.add(new Event(new RunId(run, ++sequence), draft.topic(), draft.type(), draft.data(),
@@ -78,8 +90,20 @@ public final class InMemoryBackbone implements Backbone {
         if (idempotencyKey != null) {
             keys.put(idempotencyKey, new Remembered(ids, fingerprint));
         }
-        events.forEach(event -> listener.stored(event, List.of()));
+        for (int i = 0; i < events.size(); i++) {
+            if (drafts.get(i).retain()) {
+                listener.storedRetained(events.get(i), List.of());
+            } else {
+                listener.stored(events.get(i), List.of());
+            }
+        }
         return new Published(ids, false);
+    }
+
+    /** The hub holds the retained events; the clear takes this monitor so that it is ordered with publishes. */
+    @Override
+    public synchronized boolean clearRetained(String topic) {
+        return listener.retainedCleared(topic);
     }
 
     /** Every id this node assigned is in its history already. */

@@ -24,7 +24,9 @@ public record HeraldConfig(
         List<String> corsOrigins,
         int maxLifetimeSeconds,
         int historyMaxAgeSeconds,
-        Batch batch) {
+        Batch batch,
+        int retainedMaxTopics,
+        int retainedPerStream) {
 
     /** How many events one publish may carry, and in how many bytes. */
     public record Batch(int maxEvents, int maxBytes) {
@@ -57,6 +59,8 @@ public record HeraldConfig(
     public static final String HISTORY_MAX_AGE = "herald.history.max-age";
     public static final String BATCH_MAX = "herald.publish.batch-max";
     public static final String BATCH_MAX_BYTES = "herald.publish.batch-max-bytes";
+    public static final String RETAINED_MAX_TOPICS = "herald.retained.max-topics";
+    public static final String RETAINED_PER_STREAM = "herald.limits.retained-per-stream";
     /** HS256 needs a key as long as its hash: RFC 7518 section 3.2. */
     public static final int MIN_SECRET_BYTES = 32;
 
@@ -101,7 +105,12 @@ public record HeraldConfig(
                         // one batch is one run of the publish script, which holds Redis for all its events
                         reader.integer(BATCH_MAX, 100, 1, 1000),
                         // the whole body is held in memory before any event is stored
-                        reader.integer(BATCH_MAX_BYTES, 1024 * 1024, 256, 64 * 1024 * 1024)));
+                        reader.integer(BATCH_MAX_BYTES, 1024 * 1024, 256, 64 * 1024 * 1024)),
+                // each retained topic holds one event for good (a few hundred bytes plus its data): publishers
+                // naming a topic per item must not grow the heap without end
+                reader.integer(RETAINED_MAX_TOPICS, 100_000, 1, 10_000_000),
+                // a wildcard may match millions of retained topics: one stream's opening, or one GET, stays bounded
+                reader.integer(RETAINED_PER_STREAM, 1000, 1, 100_000));
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -128,6 +137,8 @@ public record HeraldConfig(
         map.put(HISTORY_MAX_AGE, historyMaxAgeSeconds == 0 ? "(unset: no age limit)" : historyMaxAgeSeconds + "s");
         map.put(BATCH_MAX, batch.maxEvents());
         map.put(BATCH_MAX_BYTES, batch.maxBytes());
+        map.put(RETAINED_MAX_TOPICS, retainedMaxTopics);
+        map.put(RETAINED_PER_STREAM, retainedPerStream);
         return map;
     }
 

@@ -12,12 +12,12 @@ import java.util.Set;
 
 /**
  * Reads a publish request into an {@link EventDraft}:
- * {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000}}. Anything else is refused with a 4xx
- * before it can reach the wire.
+ * {@code {"topic":"orders","type":"order-shipped","data":{...},"retry":5000,"retain":true}}. Anything else is refused
+ * with a 4xx before it can reach the wire. Each element of a batch is read here too.
  */
 public final class EventDraftParser {
 
-    private static final Set<String> FIELDS = Set.of("topic", "type", "data", "retry");
+    private static final Set<String> FIELDS = Set.of("topic", "type", "data", "retry", "retain");
     static final int MIN_RETRY_MS = 1000;
     static final int MAX_RETRY_MS = 600_000;
 
@@ -42,14 +42,30 @@ public final class EventDraftParser {
             String name = it.next().getKey();
             if (!FIELDS.contains(name)) {
                 throw ApiException.badRequest("unknown_field", "unknown field '" + truncate(name)
-                        + "'; allowed: topic, type, data, retry");
+                        + "'; allowed: topic, type, data, retry, retain");
             }
         }
         JsonNode data = root.get("data");
         if (data == null) {
             throw ApiException.badRequest("missing_data", "the field 'data' is required (any JSON value)");
         }
-        return new EventDraft(topic(root.get("topic")), type(root.get("type")), Json.write(data), retry(root.get("retry")));
+        String topic = topic(root.get("topic"));
+        return new EventDraft(topic, type(root.get("type")), Json.write(data), retry(root.get("retry")),
+                retain(root.get("retain"), topic));
+    }
+
+    private static boolean retain(JsonNode node, String topic) {
+        if (node == null) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.badRequest("invalid_retain", "'retain' must be true or false");
+        }
+        if (node.booleanValue() && topic == null) {
+            // a topic's retained event replaces the one before: an event for every client has no topic to hold it
+            throw ApiException.badRequest("invalid_retain", "only an event with a 'topic' can be retained");
+        }
+        return node.booleanValue();
     }
 
     private static String topic(JsonNode node) {

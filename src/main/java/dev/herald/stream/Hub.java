@@ -11,6 +11,7 @@ import dev.herald.history.Evicted;
 import dev.herald.history.HeldEvents;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
+import dev.herald.history.RetainedEvents;
 import dev.herald.metrics.HeraldMetrics;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.ws.rs.sse.Sse;
@@ -20,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -56,6 +58,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private final Object lock = new Object();
     // guarded by lock
     private final History history;
+    private final RetainedEvents retained;
     private final Routes routes = new Routes();
     private final Map<String, Subscriber> subscribers = new LinkedHashMap<>();
     private final ConnectionLimits limits;
@@ -78,6 +81,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             metrics.counter("herald.history.evictions", "events no longer held for catch-up, by reason", "reason",
                     reason.name().toLowerCase(Locale.ROOT), () -> history.evicted(reason));
         }
+        this.retained = new RetainedEvents(config.retainedMaxTopics());
+        metrics.gauge("herald.retained.topics", "topics that have a retained event", retained::size);
         this.limits = new ConnectionLimits(config.limits());
     }
 
@@ -100,10 +105,11 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     /**
-     * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, ready,
-     * then live events, of the topics its entries deliver ({@link TopicEntries#delivers}: its names, and what its
-     * wildcards cover that {@code listener} may listen to). {@code complete} completes the request. It ends at its
-     * token's expiry, if any. Refused beyond this node's connection limits.
+     * Registers a stream that will write to {@code out} once started: welcome, the catch-up or a reset, the retained
+     * events of its topics (unless the catch-up was exact: it had them), ready, then live events, of the topics its
+     * entries deliver ({@link TopicEntries#delivers}: its names, and what its wildcards cover that {@code listener}
+     * may listen to). {@code complete} completes the request. It ends at its token's expiry, if any. Refused beyond
+     * this node's connection limits.
      *
      * @throws HubClosedException when the hub is shutting down
      * @throws Backbone.UnavailableException when the catch-up needs the backbone and it cannot be reached
@@ -139,6 +145,11 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
                         : history.after(subscription.lastEventId(), subscription.heldTopics(), entries.covered());
+                // the retained events as they are now, under the lock that stored() takes: one published meanwhile is
+                // either here or, the stream being registered below, in its live queue
+                RetainedEvents.Selection kept = subscription.lastEventId() != null && !replay.isReset()
+                        ? RetainedEvents.Selection.NONE
+                        : retained.select(entries.retained(), config.retainedPerStream());
                 count(subscription, replay);
                 List<ClientInfo> present = new ArrayList<>();
                 if (subscription.presence()) {
@@ -149,7 +160,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 presence.joined(client, routes, events, delivery);
                 subscribers.put(client.clientId(), subscriber);
                 routes.add(subscriber, entries);
-                subscriber.open(events.opening(client, subscription.lastEventId(), replay, present, config.retryMs()));
+                subscriber.open(events.opening(client, subscription.lastEventId(), replay, kept, present,
+                        config.retryMs()));
                 return new Admission(subscriber, null);
             }
         }
@@ -183,6 +195,26 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
             metrics.published(published.ids().size());
         }
         return published;
+    }
+
+    /**
+     * Clears {@code topic}'s retained event on every node; false when it had none.
+     *
+     * @throws Backbone.RetainUnsupportedException when the backbone keeps no retained events
+     */
+    public boolean clearRetained(String topic) {
+        if (closed) {
+            throw new HubClosedException();
+        }
+        // not under the lock: the backbone hands the clear back to retainedCleared() (lock order)
+        return backbone.clearRetained(topic);
+    }
+
+    /** The retained events {@code wanted}, oldest id first, at most {@code herald.limits.retained-per-stream}. */
+    public RetainedEvents.Selection retained(RetainedEvents.Wanted wanted) {
+        synchronized (lock) {
+            return retained.select(wanted, config.retainedPerStream());
+        }
     }
 
     /** Where a kicked client was. */
@@ -245,19 +277,47 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     public void held(HeldEvents held, EventId newest) {
         synchronized (lock) {
             history.restore(held, newest, clock.millis());
+            retained.restore(held.retained());
             lock.notifyAll();
         }
     }
 
     @Override
     public void stored(Event event, List<Evicted> evicted) {
+        take(event, evicted, false);
+    }
+
+    @Override
+    public void storedRetained(Event event, List<Evicted> evicted) {
+        take(event, evicted, true);
+    }
+
+    /** Holds, retains when {@code retain}, and broadcasts, in one step under the lock. */
+    private void take(Event event, List<Evicted> evicted, boolean retain) {
         synchronized (lock) {
             history.append(event, clock.millis(), evicted);
+            if (retain) {
+                retained.retain(event);
+            }
             if (events != null) {
                 routes.broadcast(event, events);
                 delivery.dispatch();
             }
             lock.notifyAll();
+        }
+    }
+
+    @Override
+    public boolean mayRetain(Set<String> topics) {
+        synchronized (lock) {
+            return retained.mayRetain(topics);
+        }
+    }
+
+    @Override
+    public boolean retainedCleared(String topic) {
+        synchronized (lock) {
+            return retained.clear(topic);
         }
     }
 

@@ -5,6 +5,7 @@ import dev.herald.backbone.ClientInfo;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.Replay;
+import dev.herald.history.RetainedEvents;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
@@ -28,16 +29,17 @@ final class OutboundEvents {
 
     /**
      * What a new stream gets before live events, built as it is written, by the drain, so that nothing of it is
-     * made under the hub's lock: welcome, the reset or the events it missed, ready, and a join for each client
-     * already present ({@code present}, for a presence subscriber).
+     * made under the hub's lock: welcome, the reset or the events it missed, the retained events of its topics
+     * ({@code retained}, oldest id first), ready, and a join for each client already present ({@code present}, for
+     * a presence subscriber).
      */
-    Iterator<OutboundSseEvent> opening(Client client, String lastEventId, Replay replay, List<ClientInfo> present,
-            int retryMs) {
-        return new Opening(client, lastEventId, replay, present, retryMs);
+    Iterator<OutboundSseEvent> opening(Client client, String lastEventId, Replay replay,
+            RetainedEvents.Selection retained, List<ClientInfo> present, int retryMs) {
+        return new Opening(client, lastEventId, replay, retained, present, retryMs);
     }
 
     /** The parts of an opening, in the order they are written. */
-    private enum Part { WELCOME, RESET, CATCH_UP, READY, JOINS, DONE }
+    private enum Part { WELCOME, RESET, CATCH_UP, RETAINED, READY, JOINS, DONE }
 
     /** An opening as an iterator over its parts; used by one draining thread at a time. */
     private final class Opening implements Iterator<OutboundSseEvent> {
@@ -45,15 +47,18 @@ final class OutboundEvents {
         private final Client client;
         private final String lastEventId;
         private final Replay replay;
+        private final RetainedEvents.Selection retained;
         private final List<ClientInfo> present;
         private final int retryMs;
         private Part part = Part.WELCOME;
         private int index;
 
-        Opening(Client client, String lastEventId, Replay replay, List<ClientInfo> present, int retryMs) {
+        Opening(Client client, String lastEventId, Replay replay, RetainedEvents.Selection retained,
+                List<ClientInfo> present, int retryMs) {
             this.client = client;
             this.lastEventId = lastEventId;
             this.replay = replay;
+            this.retained = retained;
             this.present = present;
             this.retryMs = retryMs;
         }
@@ -69,6 +74,11 @@ final class OutboundEvents {
                     }
                     case CATCH_UP -> {
                         if (index < replay.events().size()) {
+                            return true;
+                        }
+                    }
+                    case RETAINED -> {
+                        if (index < retained.events().size()) {
                             return true;
                         }
                     }
@@ -98,7 +108,8 @@ final class OutboundEvents {
                 case WELCOME -> then(Part.RESET, welcome(client.clientId(), client.topics(), retryMs));
                 case RESET -> then(Part.CATCH_UP, reset(lastEventId, replay.reset()));
                 case CATCH_UP -> event(replay.events().get(index++), client.envelope());
-                case READY -> then(Part.JOINS, ready(replay.newest(), replay.events().size()));
+                case RETAINED -> event(retained.events().get(index++), client.envelope());
+                case READY -> then(Part.JOINS, ready(replay.newest(), replay.events().size(), retained));
                 case JOINS -> event(Presence.join(present.get(index++)), client.envelope());
                 case DONE -> throw new NoSuchElementException();
             };
@@ -133,9 +144,15 @@ final class OutboundEvents {
         return new PreEncodedEvent(control("reset", data).build());
     }
 
-    /** Ends the catch-up part; its id positions the client even when it never gets a published event. */
-    OutboundSseEvent ready(EventId position, int replayed) {
-        return new PreEncodedEvent(control("ready", "{\"replayed\":" + replayed + "}").id(position.toString()).build());
+    /**
+     * Ends the opening; its id positions the client even when it never gets a published event. Its data counts the
+     * catch-up's events and the retained ones, and says when retained events were left out
+     * ({@code herald.limits.retained-per-stream}).
+     */
+    OutboundSseEvent ready(EventId position, int replayed, RetainedEvents.Selection retained) {
+        String data = "{\"replayed\":" + replayed + ",\"retained\":" + retained.events().size()
+                + (retained.truncated() ? ",\"retainedTruncated\":true}" : "}");
+        return new PreEncodedEvent(control("ready", data).id(position.toString()).build());
     }
 
     /** A published or presence event, its data wrapped with its topic when the client asked for envelopes. */

@@ -9,10 +9,11 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * What waits to be written to one stream, in order: the opening (welcome, catch-up or reset, ready), then live
- * events and heartbeats, and after a shutdown's last {@code retry:} line, its end. Live events are bounded by
- * {@code herald.subscriber.queue-size}; the opening is not, and is produced lazily, so a long catch-up costs no
- * memory up front. Not thread-safe: its {@link Subscriber} guards it with its lock, except the encoding of the
+ * What waits to be written to one stream, in order: the opening (welcome, catch-up or reset, retained events,
+ * ready), then live events and heartbeats, and after a shutdown's last {@code retry:} line, its end. Live events are
+ * bounded by {@code herald.subscriber.queue-size}; the opening is not (its retained events are, by
+ * {@code herald.limits.retained-per-stream}), and is produced lazily, so a long catch-up costs no memory up front.
+ * Not thread-safe: its {@link Subscriber} guards it with its lock, except the encoding of the
  * opening ({@link Opening#take()}), which the one draining thread does without it, so that a broadcast that
  * enqueues for this stream never waits for a catch-up of thousands of events to be encoded.
  */

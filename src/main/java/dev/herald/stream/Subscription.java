@@ -2,6 +2,7 @@ package dev.herald.stream;
 
 import dev.herald.auth.TopicPattern;
 import dev.herald.web.ApiException;
+import dev.herald.history.RetainedEvents;
 import dev.herald.history.Topics;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

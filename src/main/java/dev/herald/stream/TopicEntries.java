@@ -2,6 +2,7 @@ package dev.herald.stream;
 
 import dev.herald.auth.Access;
 import dev.herald.auth.TopicPattern;
+import dev.herald.history.RetainedEvents;
 import dev.herald.history.Topics;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -73,6 +74,14 @@ final class TopicEntries {
     /** Whether an entry names {@code topic} exactly: then its event came by name, not through a wildcard. */
     boolean names(String topic) {
         return !names.isEmpty() && names.contains(topic);
+    }
+
+    /**
+     * The retained events this stream gets: those of its names, and of the topics its wildcards cover
+     * ({@link #covers}). Its names were checked against the listen policy when the stream was accepted.
+     */
+    RetainedEvents.Wanted retained() {
+        return RetainedEvents.Wanted.of(names, wildcards, this::covers);
     }
 
     /** The wildcard entries, as given: {@code orders/*}, {@code *}. */

@@ -14,6 +14,7 @@ import dev.herald.history.RunId;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 class InMemoryBackboneTest {
 
     private final List<Event> stored = Collections.synchronizedList(new ArrayList<>());
-    private final InMemoryBackbone backbone = new InMemoryBackbone(100);
+    private final InMemoryBackbone backbone = new InMemoryBackbone(100, 100);
 
     InMemoryBackboneTest() {
         backbone.start(new Backbone.Listener() {
@@ -35,6 +36,21 @@ class InMemoryBackboneTest {
             @Override
             public void stored(Event event, List<Evicted> evicted) {
                 stored.add(event);
+            }
+
+            @Override
+            public void storedRetained(Event event, List<Evicted> evicted) {
+                stored.add(event);
+            }
+
+            @Override
+            public boolean mayRetain(Set<String> topics) {
+                return true;
+            }
+
+            @Override
+            public boolean retainedCleared(String topic) {
+                return false;
             }
 
             @Override

@@ -16,7 +16,7 @@ class HeraldConfigTest {
 
         assertEquals(new HeraldConfig(3000, 15, 10_000, 64, 65_536, 1000, null, false, null, null, List.of("user/*"),
                 new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
-                new HeraldConfig.Batch(100, 1_048_576)), config);
+                new HeraldConfig.Batch(100, 1_048_576), 100_000, 1000), config);
     }
 
     @Test
@@ -36,11 +36,13 @@ class HeraldConfigTest {
         values.put("herald.topics.private", " ");
         values.put("herald.publish.batch-max", "10");
         values.put("herald.publish.batch-max-bytes", "4096");
+        values.put("herald.retained.max-topics", "5");
+        values.put("herald.limits.retained-per-stream", "2");
 
         assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
                 "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem", List.of(),
                 new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
-                new HeraldConfig.Batch(10, 4096)),
+                new HeraldConfig.Batch(10, 4096), 5, 2),
                 HeraldConfig.read(values::get));
     }
 

@@ -10,6 +10,7 @@ final class BuiltWar {
 
     static final String MISCONFIGURED = "misconfigured";
     static final String LIMITED = "limited";
+    static final String RETAINED_SMALL = "retained-small";
     static final String ALLOWED_ORIGIN = "https://app.example.com";
 
     private BuiltWar() {
@@ -49,5 +50,15 @@ final class BuiltWar {
                   <context-param><param-name>herald.stream.max-lifetime</param-name><param-value>10s</param-value></context-param>
                 </web-app>
                 """.formatted(ALLOWED_ORIGIN)));
+    }
+
+    /** The built WAR with at most 3 topics that have a retained event, and at most 2 retained events per stream. */
+    static WebArchive retainedSmall() {
+        return ShrinkWrap.create(WebArchive.class, RETAINED_SMALL + ".war").merge(load()).setWebXML(new StringAsset("""
+                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
+                  <context-param><param-name>herald.retained.max-topics</param-name><param-value>3</param-value></context-param>
+                  <context-param><param-name>herald.limits.retained-per-stream</param-name><param-value>2</param-value></context-param>
+                </web-app>
+                """));
     }
 }

@@ -60,6 +60,42 @@ class ClientBrowserIT extends InBrowser {
     }
 
     @Test
+    void flagsTheRetainedEventsOfANewStreamAndKeepsItsPositionFromReady() throws Exception {
+        String retained = RetainedIT.retain(api, "js-retained", "{\"n\":1}");
+        Map<?, ?> outcome = (Map<?, ?>) async("const seen = [];"
+                + "const client = new HeraldClient('api/events', { topics: ['js-retained'], token: arguments[0] });"
+                + "client.addEventListener('message', e => seen.push([e.lastEventId, e.data, e.replayed, e.retained]));"
+                + "client.addEventListener('ready', e => { client.close();"
+                + " done({ seen, ready: e.data, position: client.lastEventId, readyId: e.lastEventId }); });",
+                Tokens.all());
+
+        assertEquals(List.of(List.of(retained, "{\"n\":1}", false, true)), outcome.get("seen"));
+        assertEquals("{\"replayed\":0,\"retained\":1}", outcome.get("ready"));
+        assertEquals(outcome.get("readyId"), outcome.get("position"));
+    }
+
+    @Test
+    void setTopicsFetchesTheRetainedEventsOfTheTopicsItAddsAndDropsTheSameEventCaughtUpWith() throws Exception {
+        RetainedIT.retain(api, "js-added", "\"replaced\"");
+        List<?> seen = (List<?>) async("const seen = []; let readies = 0; const token = arguments[0];"
+                + "const client = new HeraldClient('api/events', { topics: ['js-base'], token });"
+                + "client.addEventListener('message', e => seen.push([e.lastEventId, e.data, e.replayed, e.retained]));"
+                + "client.addEventListener('ready', async () => {"
+                + " if (++readies === 2) { client.close(); done(seen); return; }"
+                // published after the position the stream resumes from: the catch-up brings it again
+                + " const answer = await fetch('api/events', { method: 'POST', body: JSON.stringify({ topic: 'js-added',"
+                + "  data: 'now', retain: true }), headers: { 'Content-Type': 'application/json',"
+                + "  Authorization: 'Bearer ' + token } });"
+                + " seen.push(['published', (await answer.json()).id]);"
+                + " client.setTopics(['js-base', 'js-added']); });",
+                Tokens.all());
+
+        assertEquals(2, seen.size(), seen.toString());
+        String id = (String) ((List<?>) seen.get(0)).get(1);
+        assertEquals(List.of(id, "\"now\"", false, true), seen.get(1), "fetched once, flagged retained");
+    }
+
+    @Test
     void asksTheApplicationForAFreshTokenOn401() {
         String expired = Tokens.signed(Tokens.SECRET, List.of(), List.of("*"), null, Instant.now().minusSeconds(60), null);
         Map<?, ?> outcome = (Map<?, ?>) async("let asked = 0; const fresh = arguments[1];"

@@ -326,7 +326,7 @@ class ClusterIT {
             List<SseEvent> opening = onB.until(e -> e.type().equals("ready"));
             assertEquals(missed, opening.stream().filter(e -> e.id() != null && !e.type().equals("ready"))
                     .map(SseEvent::id).toList());
-            assertEquals("{\"replayed\":3}", opening.get(opening.size() - 1).data());
+            assertEquals("{\"replayed\":3,\"retained\":0}", opening.get(opening.size() - 1).data());
             String live = a.publish("restart", "\"live\"");
             assertEquals(live, onB.next().id());
             onB.assertNothingMore();

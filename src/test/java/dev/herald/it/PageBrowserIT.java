@@ -185,6 +185,28 @@ class PageBrowserIT extends InBrowser {
     }
 
     @Test
+    void anEventPublishedWithRetainGreetsTheNextVisitWithABadge() {
+        connect("page-retain");
+        browser.type("#p-topic", "page-retain");
+        browser.type("#p-data", "{\"state\": \"on\"}");
+        browser.type("#p-token", Tokens.publisher());
+        browser.find("#p-retain").click();
+        browser.find("#p-submit").click();
+        String id = browser.await("the publish answer", d -> browser.text("#p-result").startsWith("Published as ")
+                ? browser.text("#p-result").substring("Published as ".length()) : null);
+        awaitRow(id);
+        assertEquals("", browser.find("#log tr[data-id='" + id + "']").getAttribute("class"), "live, not retained");
+
+        browser.script("sessionStorage.removeItem('herald.lastEventId')"); // a first visit: no position to resume from
+        browser.driver.navigate().refresh();
+        awaitOpen();
+        awaitRow(id);
+
+        assertEquals("retained", browser.find("#log tr[data-id='" + id + "']").getAttribute("class"));
+        assertTrue(browser.find("#log tr[data-id='" + id + "']").getText().contains("retained"));
+    }
+
+    @Test
     void fitsAPhoneWidthScreen() {
         connect("page-phone");
         browser.driver.manage().window().setSize(new Dimension(390, 844));

@@ -38,18 +38,18 @@ class RetentionIT extends DeployedWar {
                         Map.of("Last-Event-ID", ids.get(2)))) {
             assertEquals("welcome", missedOne.next().type());
             assertEquals(new SseEvent(ids.get(2), "message", "3", null), missedOne.next());
-            assertEquals("{\"replayed\":1}", missedOne.next().data());
+            assertEquals("{\"replayed\":1,\"retained\":0}", missedOne.next().data());
 
             assertEquals("welcome", missedTwo.next().type());
             assertEquals(new SseEvent(ids.get(1), "message", "2", null), missedTwo.next());
             assertEquals(new SseEvent(ids.get(2), "message", "3", null), missedTwo.next());
-            assertEquals("{\"replayed\":2}", missedTwo.next().data());
+            assertEquals("{\"replayed\":2,\"retained\":0}", missedTwo.next().data());
 
             assertEquals("welcome", both.next().type());
             SseEvent reset = both.next();
             assertEquals("reset", reset.type());
             assertEquals("{\"lastEventId\":\"" + ids.get(2) + "\",\"reason\":\"too-old\"}", reset.data());
-            assertEquals("{\"replayed\":0}", both.next().data());
+            assertEquals("{\"replayed\":0,\"retained\":0}", both.next().data());
         }
     }
 

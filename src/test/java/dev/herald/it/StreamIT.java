@@ -47,7 +47,7 @@ class StreamIT extends DeployedWar {
             SseEvent ready = stream.next();
             assertEquals("ready", ready.event());
             assertTrue(ID.matcher(ready.id()).matches(), ready.id());
-            assertEquals("{\"replayed\":0}", ready.data());
+            assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
             assertTrue(stream.raw().startsWith("retry: 3000\nevent: welcome\ndata: {\"clientId\":\""), stream.raw());
         }
     }
@@ -180,7 +180,7 @@ class StreamIT extends DeployedWar {
                 assertEquals(expected, data);
                 assertEquals(ids.get(ids.size() - 1), received.get(received.size() - 1).id());
                 SseEvent ready = received.stream().filter(e -> e.type().equals("ready")).findFirst().orElseThrow();
-                assertTrue(ready.data().matches("\\{\"replayed\":[0-9]+}"), ready.data());
+                assertTrue(ready.data().matches("\\{\"replayed\":[0-9]+,\"retained\":0}"), ready.data());
                 again.assertNothingMore();
             }
         } finally {
@@ -197,11 +197,11 @@ class StreamIT extends DeployedWar {
                 SseStream byHeader = api.stream("topic=resume&lastEventId=" + first, Map.of("Last-Event-ID", second))) {
             byQuery.next();
             assertEquals(new SseEvent(second, "message", "2", null), byQuery.next());
-            assertEquals("{\"replayed\":1}", byQuery.next().data());
+            assertEquals("{\"replayed\":1,\"retained\":0}", byQuery.next().data());
             byHeader.next();
             SseEvent ready = byHeader.next();
             assertEquals("ready", ready.type());
-            assertEquals("{\"replayed\":0}", ready.data());
+            assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
         }
     }
 
@@ -217,7 +217,7 @@ class StreamIT extends DeployedWar {
             assertEquals(new SseEvent(null, "reset", "{\"lastEventId\":\"zzzzzzzz-1\",\"reason\":\"other-run\"}", null), reset);
             SseEvent ready = otherRun.next();
             assertEquals("ready", ready.type());
-            assertEquals("{\"replayed\":0}", ready.data());
+            assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
             assertFalse(ready.sequence() < Long.parseLong(newest.substring(newest.indexOf('-') + 1)));
 
             future.next();

@@ -105,7 +105,7 @@ class WildcardIT extends DeployedWar {
             assertEquals("welcome", opening.get(0).type());
             assertEquals(List.of(new SseEvent(a, "message", "1", null), new SseEvent(deeper, "message", "3", null)),
                     opening.subList(1, 3));
-            assertEquals("{\"replayed\":2}", opening.get(3).data());
+            assertEquals("{\"replayed\":2,\"retained\":0}", opening.get(3).data());
         }
     }
 
@@ -127,7 +127,7 @@ class WildcardIT extends DeployedWar {
             SseEvent reset = stream.next();
             assertEquals("reset", reset.type());
             assertEquals("{\"lastEventId\":\"" + from + "\",\"reason\":\"too-old\"}", reset.data());
-            assertEquals("{\"replayed\":0}", stream.next().data());
+            assertEquals("{\"replayed\":0,\"retained\":0}", stream.next().data());
         }
     }
 

@@ -71,12 +71,26 @@ class EventDraftParserTest {
         "{\"data\":1,\"retry\":\"5000\"}               | 400 | invalid_retry",
         "{\"data\":1,\"retry\":5000.5}                 | 400 | invalid_retry",
         "{\"data\":1,\"retry\":99999999999999}         | 400 | invalid_retry",
+        "{\"data\":1,\"topic\":\"a\",\"retain\":\"true\"} | 400 | invalid_retain",
+        "{\"data\":1,\"topic\":\"a\",\"retain\":1}      | 400 | invalid_retain",
+        "{\"data\":1,\"topic\":\"a\",\"retain\":null}   | 400 | invalid_retain",
+        "{\"data\":1,\"retain\":true}                  | 400 | invalid_retain",
     })
     void refusesBadInputWithAStableCode(String body, int status, String code) {
         ApiException e = assertThrows(ApiException.class, () -> parse(body));
 
         assertEquals(status, e.status());
         assertEquals(code, e.code());
+    }
+
+    @Test
+    void readsRetainAsABooleanThatDefaultsToFalse() {
+        assertEquals(new EventDraft("a", "message", "1", null, true), parse("{\"topic\":\"a\",\"data\":1,\"retain\":true}"));
+        assertEquals(new EventDraft("a", "message", "1", null, false),
+                parse("{\"topic\":\"a\",\"data\":1,\"retain\":false}"));
+        assertEquals(false, parse("{\"topic\":\"a\",\"data\":1}").retain());
+        // nothing to retain, nothing refused: an event for every client that says it is not retained
+        assertEquals(false, parse("{\"data\":1,\"retain\":false}").retain());
     }
 
     @Test

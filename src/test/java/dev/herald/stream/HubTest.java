@@ -28,7 +28,7 @@ class HubTest {
 
     private static final HeraldConfig CONFIG = new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
             new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
-            new HeraldConfig.Batch(100, 1_048_576));
+            new HeraldConfig.Batch(100, 1_048_576), 100_000, 1000);
 
     private final JerseyEvents sse = new JerseyEvents();
     private final HeraldMetrics metrics = new HeraldMetrics("single");
@@ -41,7 +41,7 @@ class HubTest {
 
     /** A hub as the composition root makes it: on an in-memory backbone, after the runtime started. */
     private Hub started(HeraldConfig config) {
-        InMemoryBackbone backbone = new InMemoryBackbone(config.historySize());
+        InMemoryBackbone backbone = new InMemoryBackbone(config.historySize(), config.retainedMaxTopics());
         Hub started = new Hub(config, Clock.systemUTC(), backbone, delivery, metrics);
         backbone.start(started);
         started.runtimeStarted(sse);
@@ -120,7 +120,7 @@ class HubTest {
         RecordingOutput.Written ready = sink.next();
         assertEquals("ready", ready.name());
         assertTrue(ready.id().endsWith("-0"), ready.id());
-        assertEquals("{\"replayed\":0}", ready.data());
+        assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
     }
 
     @Test
@@ -198,7 +198,7 @@ class HubTest {
         assertEquals("{\"lastEventId\":\"zzzzzzzz-1\",\"reason\":\"other-run\"}", reset.data());
         RecordingOutput.Written ready = sink.next();
         assertEquals(newest, ready.id());
-        assertEquals("{\"replayed\":0}", ready.data());
+        assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
     }
 
     @Test
@@ -338,7 +338,7 @@ class HubTest {
     void refusesStreamsBeyondTheAddressAndNodeLimitsAndCountsThemFreeAgainWhenTheyEnd() throws InterruptedException {
         Hub small = started(new HeraldConfig(3000, 3600, 1000, 64, 65_536, 1000, null, false, null, null, List.of(),
                 new HeraldConfig.Limits(2, 1, 1000, List.of()), List.of(), 3600, 0,
-                new HeraldConfig.Batch(100, 1_048_576)));
+                new HeraldConfig.Batch(100, 1_048_576), 100_000, 1000));
         try {
             RecordingOutput first = subscribe(small, List.of(), false, null, false, "10.0.0.1");
             RefusedForTest sameAddress = assertThrows(RefusedForTest.class,
@@ -385,7 +385,7 @@ class HubTest {
 
     @Test
     void eventsPublishedBeforeTheRuntimeStartedAreCaughtUpOnButNotBroadcast() throws InterruptedException {
-        InMemoryBackbone backbone = new InMemoryBackbone(100);
+        InMemoryBackbone backbone = new InMemoryBackbone(100, 10);
         Hub early = new Hub(CONFIG, Clock.systemUTC(), backbone, delivery, metrics);
         backbone.start(early);
         try {
@@ -396,7 +396,7 @@ class HubTest {
 
             List<RecordingOutput.Written> opening = sink.until(e -> named(e, "ready"));
             assertEquals(before, opening.get(1).id());
-            assertEquals("{\"replayed\":1}", opening.get(2).data());
+            assertEquals("{\"replayed\":1,\"retained\":0}", opening.get(2).data());
         } finally {
             early.close();
         }
@@ -494,11 +494,11 @@ class HubTest {
 
         List<RecordingOutput.Written> ordersOpening = orders.until(e -> named(e, "ready"));
         assertEquals(List.of(a, b, none), ordersOpening.subList(1, 4).stream().map(RecordingOutput.Written::id).toList());
-        assertEquals("{\"replayed\":3}", ordersOpening.get(4).data());
+        assertEquals("{\"replayed\":3,\"retained\":0}", ordersOpening.get(4).data());
         List<RecordingOutput.Written> allOpening = all.until(e -> named(e, "ready"));
         assertEquals(List.of(a, news, b, none),
                 allOpening.subList(1, 5).stream().map(RecordingOutput.Written::id).toList());
-        assertEquals("{\"replayed\":4}", allOpening.get(5).data());
+        assertEquals("{\"replayed\":4,\"retained\":0}", allOpening.get(5).data());
     }
 
     private static String clientId(RecordingOutput.Written event) {

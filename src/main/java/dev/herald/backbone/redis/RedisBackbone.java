@@ -98,9 +98,20 @@ public final class RedisBackbone implements Backbone {
         LOG.info(() -> "node " + node + " uses Redis at " + uri.masked());
     }
 
+    /**
+     * Why a retain or a clear is refused here. Retained events on Redis must be shared by every node, survive
+     * restarts and be decided in the publish script, atomically with the XADD; until then, refused rather than
+     * kept on one node only.
+     */
+    static final String NO_RETAIN = "retained events are not yet available with the Redis backbone "
+            + "(herald.redis.uri): nothing was stored";
+
     /** One run of the publish script, whatever the number of events: nothing of another publish comes between. */
     @Override
     public Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
+        if (drafts.stream().anyMatch(EventDraft::retain)) {
+            throw new RetainUnsupportedException(NO_RETAIN);
+        }
         String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(drafts, batch);
         List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
                 String.valueOf(historySize), String.valueOf(maxAgeMillis), String.valueOf(drafts.size())));
@@ -129,6 +140,15 @@ public final class RedisBackbone implements Backbone {
             outage.failed(e);
             throw new UnavailableException("Redis is unreachable: nothing was stored; retry", e);
         }
+    }
+
+    /**
+     * The place of a script that HDELs the topic and adds an entry to the stream that makes every node's reader call
+     * {@link Listener#retainedCleared}; until then, refused.
+     */
+    @Override
+    public boolean clearRetained(String topic) {
+        throw new RetainUnsupportedException(NO_RETAIN);
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.herald.history.EventId;
 import dev.herald.history.Evicted;
 import dev.herald.history.HeldEvents;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -55,6 +56,28 @@ final class RecordingListener implements Backbone.Listener {
     @Override
     public void presence(Event event) {
         presence.add(event);
+    }
+
+    /** Events stored as their topic's retained event; also in {@link #stored}. */
+    final BlockingQueue<Event> retained = new LinkedBlockingQueue<>();
+    final BlockingQueue<String> cleared = new LinkedBlockingQueue<>();
+
+    @Override
+    public void storedRetained(Event event, List<Evicted> evictedForIt) {
+        retained.add(event);
+        stored(event, evictedForIt);
+    }
+
+    /** Redis decides the bound of retained topics itself: it never asks. */
+    @Override
+    public boolean mayRetain(Set<String> topics) {
+        throw new AssertionError("Redis asked the node whether " + topics + " may be retained");
+    }
+
+    @Override
+    public boolean retainedCleared(String topic) {
+        cleared.add(topic);
+        return true;
     }
 
     static <T> T next(BlockingQueue<T> queue) throws InterruptedException {

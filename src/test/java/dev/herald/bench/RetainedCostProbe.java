@@ -1,0 +1,121 @@
+package dev.herald.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The memory held by retained events: {@code --topics} publishes with {@code "retain": true}, each on a topic of its
+ * own, against a Herald whose history is small ({@code herald.history.size=1000}, bench/retained.sh), so that what
+ * grows is the retained events, not the history; then as many again on the same topics, which replace them and
+ * should leave the heap where it was. Reports the live heap (jcmd, after a full GC) before, after the first round and
+ * after the second, and the bytes per retained topic. The topics are {@code retained/<n>} (10 to 15 characters), the
+ * data {@code {"n":<n>}}. Loopback only; every phase is bounded by its count and by
+ * {@link PublishConnection#TIMEOUT_MILLIS} per publish.
+ *
+ * <pre>
+ * java -cp target/test-classes dev.herald.bench.RetainedCostProbe --base http://127.0.0.1:8081/herald \
+ *     --server-pid 1234 --topics 100000 --out result.json
+ * </pre>
+ */
+public final class RetainedCostProbe {
+
+    /** Publishes without retain before anything is measured: the server's code is compiled, the history full. */
+    private static final int WARM_UP = 20_000;
+    private static final int PUBLISHERS = 4;
+
+    private final URI base;
+    private final long serverPid;
+    private final int topics;
+    private final Path out;
+
+    private RetainedCostProbe(Map<String, String> args) {
+        base = URI.create(args.get("base"));
+        serverPid = Long.parseLong(args.get("server-pid"));
+        topics = Integer.parseInt(args.getOrDefault("topics", "100000"));
+        out = Path.of(args.get("out"));
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < argv.length; i += 2) {
+            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
+        }
+        new RetainedCostProbe(args).run();
+    }
+
+    private void run() throws Exception {
+        JcmdProbe jcmd = JcmdProbe.find();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+
+        publish(WARM_UP, n -> "warm", false);
+        long heapBefore = jcmd.liveHeapBytes(serverPid, deadline);
+        log("retaining one event on each of " + topics + " topics");
+        publish(topics, n -> "retained/" + n, true);
+        long heapRetained = jcmd.liveHeapBytes(serverPid, deadline);
+        log("replacing each of them");
+        publish(topics, n -> "retained/" + n, true);
+        long heapReplaced = jcmd.liveHeapBytes(serverPid, deadline);
+
+        JsonWriter json = new JsonWriter().open(null).field("topics", topics);
+        json.open("memory").field("liveHeapBeforeBytes", heapBefore).field("liveHeapRetainedBytes", heapRetained)
+                .field("liveHeapReplacedBytes", heapReplaced)
+                .field("heapBytesPerRetainedTopic", (double) (heapRetained - heapBefore) / topics)
+                .field("heapBytesPerRetainedTopicAfterReplacing", (double) (heapReplaced - heapBefore) / topics);
+        json.close().close();
+        Files.writeString(out, json + "\n");
+        log("wrote " + out);
+    }
+
+    private interface TopicOf {
+        String topic(int n);
+    }
+
+    /** {@code count} publishes from {@link #PUBLISHERS} keep-alive connections; every one must be accepted. */
+    private void publish(int count, TopicOf topicOf, boolean retain) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        String host = base.getHost() + ":" + base.getPort();
+        ExecutorService pool = Executors.newFixedThreadPool(PUBLISHERS);
+        try {
+            List<Future<?>> parts = new ArrayList<>();
+            for (int p = 0; p < PUBLISHERS; p++) {
+                parts.add(pool.submit(() -> {
+                    try (PublishConnection connection = new PublishConnection(
+                            new InetSocketAddress(base.getHost(), base.getPort()), host, base.getRawPath() + "/api/events",
+                            null)) {
+                        for (int n = next.getAndIncrement(); n < count; n = next.getAndIncrement()) {
+                            byte[] body = ("{\"topic\":\"" + topicOf.topic(n) + "\",\"data\":{\"n\":" + n + "}"
+                                    + (retain ? ",\"retain\":true}" : "}")).getBytes(StandardCharsets.UTF_8);
+                            int status = connection.post(body);
+                            if (status != 202) {
+                                throw new IOException("publish " + n + " answered " + status);
+                            }
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> part : parts) {
+                part.get(10, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void log(String message) {
+        System.err.printf("%tT retained probe: %s%n", System.currentTimeMillis(), message);
+    }
+}
