@@ -131,6 +131,40 @@ class WildcardIT extends DeployedWar {
         }
     }
 
+    /**
+     * A new stream's retained events come through its wildcards as through its names: the topics a wildcard covers,
+     * once each, oldest id first, not the prefix itself; a private topic only with its grant.
+     */
+    static void assertAWildcardGetsTheRetainedEventsItCovers(Api on, Api via, String name) throws Exception {
+        String prefix = "wild-retained-" + name;
+        String a = RetainedIT.retain(via, prefix + "/a", "1");
+        RetainedIT.retain(via, prefix, "2");
+        String deeper = RetainedIT.retain(via, prefix + "/b/c", "3");
+        String mine = RetainedIT.retain(via, "user/" + prefix, "4");
+        // a stream that resumes from the newest id opens only once its node holds it (on Redis, it waits for it)
+        try (SseStream probe = on.stream("topic=user/" + prefix, Map.of("Last-Event-ID", mine))) {
+            probe.ready();
+        }
+
+        try (SseStream stream = on.stream("topic=" + prefix + "/*&topic=" + prefix + "/a")) {
+            List<SseEvent> opening = stream.until(e -> e.type().equals("ready"));
+
+            assertEquals(List.of(new SseEvent(a, "message", "1", null), new SseEvent(deeper, "message", "3", null)),
+                    opening.subList(1, 3));
+            assertEquals("{\"replayed\":0,\"retained\":2}", opening.get(3).data());
+        }
+        try (SseStream anonymous = open(on, "topic=user/*", null);
+                SseStream granted = open(on, "topic=user/*", token("support", "user/*"))) {
+            // the retained events only: ready carries the stream's position, which is that id too
+            List<String> withoutGrant = ids(anonymous.until(e -> e.type().equals("ready")).stream()
+                    .filter(e -> e.type().equals("message")).toList());
+            List<String> withGrant = ids(granted.until(e -> e.type().equals("ready")).stream()
+                    .filter(e -> e.type().equals("message")).toList());
+
+            assertTrue(!withoutGrant.contains(mine) && withGrant.contains(mine), withoutGrant + " / " + withGrant);
+        }
+    }
+
     @Test
     void anEventReachesAStreamOnceHoweverManyOfItsEntriesMatch() throws Exception {
         assertOneDeliveryWhenSeveralEntriesMatch(api, api, "single");
@@ -155,6 +189,11 @@ class WildcardIT extends DeployedWar {
     @Timeout(value = 4, unit = TimeUnit.MINUTES)
     void aWildcardIsResetWhenATopicItCoversLostAnEventAfterItsId() throws Exception {
         assertAWildcardIsResetWhenACoveredTopicLostAnEvent(api, api, "single");
+    }
+
+    @Test
+    void aWildcardGetsTheRetainedEventsOfTheTopicsItCovers() throws Exception {
+        assertAWildcardGetsTheRetainedEventsItCovers(api, api, "single");
     }
 
     @Test
