@@ -42,7 +42,6 @@ public interface Backbone extends AutoCloseable {
      * @throws UnavailableException when the events could not be stored
      * @throws IdempotencyKeyReusedException when the key was used for a different publish
      * @throws RetainedFullException when an event would give one topic too many a retained event
-     * @throws RetainUnsupportedException when this backbone cannot retain events (yet)
      */
     Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey);
 
@@ -55,7 +54,6 @@ public interface Backbone extends AutoCloseable {
      * Clears {@code topic}'s retained event on every node ({@link Listener#retainedCleared}); false when it had none.
      *
      * @throws UnavailableException when the backbone cannot be reached
-     * @throws RetainUnsupportedException when this backbone cannot retain events (yet)
      */
     boolean clearRetained(String topic);
 
@@ -166,14 +164,6 @@ public interface Backbone extends AutoCloseable {
         public RetainedFullException(int maxTopics) {
             super(maxTopics + " topics already have a retained event (herald.retained.max-topics); clear one, or "
                     + "replace the retained event of a topic that has one");
-        }
-    }
-
-    /** This backbone does not keep retained events: the publish or the clear was refused, nothing was stored. */
-    final class RetainUnsupportedException extends RuntimeException {
-
-        public RetainUnsupportedException(String message) {
-            super(message);
         }
     }
 

@@ -12,6 +12,7 @@ public final class Backbones {
     public static Backbone of(HeraldConfig config) {
         return config.redisUri() == null
                 ? new InMemoryBackbone(config.historySize(), config.retainedMaxTopics())
-                : new RedisBackbone(config.redisUri(), config.historySize(), config.historyMaxAgeSeconds() * 1000L);
+                : new RedisBackbone(config.redisUri(), config.historySize(), config.historyMaxAgeSeconds() * 1000L,
+                        config.retainedMaxTopics());
     }
 }

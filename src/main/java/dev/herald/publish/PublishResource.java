@@ -59,8 +59,6 @@ public class PublishResource {
             throw new ApiException(422, "idempotency_key_reused", e.getMessage());
         } catch (Backbone.RetainedFullException e) {
             throw new ApiException(409, "retained_full", e.getMessage());
-        } catch (Backbone.RetainUnsupportedException e) {
-            throw new ApiException(501, "retain_unsupported_on_redis", e.getMessage());
         }
         Map<String, Object> answer = publish.batch()
                 ? Map.of("ids", published.ids().stream().map(EventId::toString).toList())

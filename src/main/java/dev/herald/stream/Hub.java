@@ -197,11 +197,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         return published;
     }
 
-    /**
-     * Clears {@code topic}'s retained event on every node; false when it had none.
-     *
-     * @throws Backbone.RetainUnsupportedException when the backbone keeps no retained events
-     */
+    /** Clears {@code topic}'s retained event on every node; false when it had none. */
     public boolean clearRetained(String topic) {
         if (closed) {
             throw new HubClosedException();

@@ -2,7 +2,6 @@ package dev.herald.stream;
 
 import dev.herald.auth.Access;
 import dev.herald.auth.TopicPattern;
-import dev.herald.backbone.Backbone;
 import dev.herald.config.HeraldConfig;
 import dev.herald.history.Event;
 import dev.herald.history.RetainedEvents;
@@ -95,13 +94,7 @@ public class RetainedResource {
                     "a topic is 1-" + Topics.MAX_LENGTH + " characters from A-Z a-z 0-9 . _ : / - (no pattern)");
         }
         publisher.check(topic);
-        boolean cleared;
-        try {
-            cleared = Components.get(context, Hub.class).clearRetained(topic);
-        } catch (Backbone.RetainUnsupportedException e) {
-            throw new ApiException(501, "retain_unsupported_on_redis", e.getMessage());
-        }
-        if (!cleared) {
+        if (!Components.get(context, Hub.class).clearRetained(topic)) {
             throw new ApiException(404, "no_retained_event", "the topic '" + topic + "' has no retained event");
         }
         return Response.noContent().build();

@@ -405,6 +405,80 @@ class ClusterIT {
     }
 
     /**
+     * Retained events on Redis are shared: one retained through node A opens a stream on node B (once B has read it:
+     * before, it would reach the stream live), also after a reset, not again after an exact catch-up; a clear through
+     * B reaches A; each node answers {@code GET /api/retained} alike.
+     */
+    @Test
+    @Order(15)
+    void aRetainedEventIsSharedByBothNodesAndAClearToo() throws Exception {
+        String retained = RetainedIT.retain(a, "cluster-retained", "1");
+        String expected = "[" + RetainedIT.json(retained, "cluster-retained", "1") + "]";
+        awaitRetained(b, "cluster-retained", expected);
+        assertEquals(expected, get(a, "api/retained?topic=cluster-retained").body());
+
+        try (SseStream fresh = b.stream("topic=cluster-retained");
+                SseStream reset = b.stream("topic=cluster-retained", Map.of("Last-Event-ID", "zzzzzzzz-1"));
+                SseStream exact = b.stream("topic=cluster-retained", Map.of("Last-Event-ID", retained))) {
+            List<SseEvent> opening = fresh.until(e -> e.type().equals("ready"));
+            assertEquals(List.of("welcome", "message", "ready"), opening.stream().map(SseEvent::type).toList());
+            assertEquals(new SseEvent(retained, "message", "1", null), opening.get(1));
+            assertEquals("{\"replayed\":0,\"retained\":1}", opening.get(2).data());
+
+            List<SseEvent> afterReset = reset.until(e -> e.type().equals("ready"));
+            assertEquals(List.of("welcome", "reset", "message", "ready"),
+                    afterReset.stream().map(SseEvent::type).toList());
+            assertEquals(retained, afterReset.get(2).id());
+            assertEquals("{\"replayed\":0,\"retained\":1}", afterReset.get(3).data());
+
+            List<SseEvent> caughtUp = exact.until(e -> e.type().equals("ready"));
+            assertEquals(List.of("welcome", "ready"), caughtUp.stream().map(SseEvent::type).toList());
+            assertEquals("{\"replayed\":0,\"retained\":0}", caughtUp.get(1).data());
+        }
+
+        HttpResponse<String> cleared = b.delete("api/retained?topic=cluster-retained", Tokens.publisher());
+        assertEquals(204, cleared.statusCode(), cleared.body());
+        HttpResponse<String> again = a.delete("api/retained?topic=cluster-retained", Tokens.publisher());
+        assertEquals(404, again.statusCode(), again.body());
+        awaitRetained(a, "cluster-retained", "[]");
+        try (SseStream onA = a.stream("topic=cluster-retained")) {
+            assertEquals("{\"replayed\":0,\"retained\":0}", onA.ready().data());
+        }
+        awaitRetained(b, "cluster-retained", "[]");
+    }
+
+    /** Retained events live in Redis: after both nodes restart, each still opens streams with them. */
+    @Test
+    @Order(16)
+    void retainedEventsAreStillThereAfterBothNodesRestart() throws Exception {
+        String kept = RetainedIT.retain(b, "cluster-retained-restart/kept", "1");
+        RetainedIT.retain(a, "cluster-retained-restart/cleared", "2");
+        String expected = "[" + RetainedIT.json(kept, "cluster-retained-restart/kept", "1") + "]";
+        assertEquals(204, a.delete("api/retained?topic=cluster-retained-restart/cleared", Tokens.publisher())
+                .statusCode());
+        awaitRetained(a, "cluster-retained-restart/*", expected);
+
+        stopNodes();
+        startNodes();
+
+        for (Api node : List.of(a, b)) {
+            assertEquals(expected, get(node, "api/retained?topic=cluster-retained-restart/*").body());
+            try (SseStream stream = node.stream("topic=cluster-retained-restart/*")) {
+                List<SseEvent> opening = stream.until(e -> e.type().equals("ready"));
+                assertEquals(List.of("welcome", "message", "ready"), opening.stream().map(SseEvent::type).toList());
+                assertEquals(new SseEvent(kept, "message", "1", null), opening.get(1));
+                assertEquals("{\"replayed\":0,\"retained\":1}", opening.get(2).data());
+            }
+        }
+    }
+
+    /** Waits until {@code node} has read what was retained or cleared through the other (it applies it on reading). */
+    private static void awaitRetained(Api node, String topic, String expected) throws InterruptedException {
+        awaitTrue(() -> get(node, "api/retained?topic=" + topic).body().equals(expected),
+                "the node's retained events of " + topic + " are not " + expected);
+    }
+
+    /**
      * Behind nginx, a node killed with SIGKILL while events are published steadily: its subscribers' streams are
      * cut, they reconnect through the balancer to the survivor with their Last-Event-ID and catch up; a publish
      * the dead node took but did not answer is retried with its Idempotency-Key. Every subscriber gets every

@@ -29,19 +29,22 @@ import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
 
 /**
  * Several nodes sharing one Redis. Every publish, of one event or a batch, is one run of
- * {@link RetentionScripts#PUBLISH}: for each event an XADD to the stream {@code herald:events}, trimmed to about {@code herald.history.size}, and to its topic's own stream, with
- * the evictions it decides recorded in the entry; every node reads the whole stream and delivers to its own
- * clients, and its history mirrors those decisions, so ids, order and catch-up are the same everywhere, and the
- * history survives every node's restart. Joins and leaves go over a channel, each node's clients live in a hash
+ * {@link RetentionScripts#PUBLISH}: for each event an XADD to the stream {@code herald:events}, trimmed to about
+ * {@code herald.history.size}, and to its topic's own stream, with the evictions it decides recorded in the entry,
+ * and for a retained event an HSET to {@code herald:retained}; every node reads the whole stream and delivers to its
+ * own clients, and its history and retained events mirror those decisions (a clear is an entry of the stream too),
+ * so ids, order, catch-up and retained events are the same everywhere, and survive every node's restart. Joins and leaves go over a channel, each node's clients live in a hash
  * that expires when the node dies.
  *
  * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id,id,...|fingerprint}) and
- * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:nodes}
+ * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:retained} (hash,
+ * topic to its retained event; see {@link RetentionScripts}), {@code herald:nodes}
  * (set), {@code herald:clients:<node>} (hash), and the channel {@code herald:presence}.
  */
 public final class RedisBackbone implements Backbone {
@@ -57,6 +60,7 @@ public final class RedisBackbone implements Backbone {
     private final RedisUri uri;
     private final int historySize;
     private final long maxAgeMillis;
+    private final int retainedMaxTopics;
     private final String node = "n" + RunId.newRun().substring(1);
     private final Pool<Jedis> pool;
     private final Outage outage;
@@ -66,11 +70,15 @@ public final class RedisBackbone implements Backbone {
     /** One executor per loop, each with one named thread ({@code herald-redis-reader-1}...), shut down on close. */
     private final Map<ExecutorService, OwnedThreads> loops = new LinkedHashMap<>();
 
-    /** @param maxAgeMillis {@code herald.history.max-age}, 0 for none */
-    public RedisBackbone(RedisUri uri, int historySize, long maxAgeMillis) {
+    /**
+     * @param maxAgeMillis {@code herald.history.max-age}, 0 for none
+     * @param retainedMaxTopics {@code herald.retained.max-topics}: the publish script holds every node to it
+     */
+    public RedisBackbone(RedisUri uri, int historySize, long maxAgeMillis, int retainedMaxTopics) {
         this.uri = uri;
         this.historySize = historySize;
         this.maxAgeMillis = maxAgeMillis;
+        this.retainedMaxTopics = retainedMaxTopics;
         this.pool = RedisConnections.open(uri, "herald-" + node);
         this.outage = new Outage(uri.masked());
         this.registry = new NodeRegistry(pool, node, CLIENTS + node, NODES, PRESENCE);
@@ -99,31 +107,29 @@ public final class RedisBackbone implements Backbone {
     }
 
     /**
-     * Why a retain or a clear is refused here. Retained events on Redis must be shared by every node, survive
-     * restarts and be decided in the publish script, atomically with the XADD; until then, refused rather than
-     * kept on one node only.
+     * One run of the publish script, whatever the number of events: nothing of another publish comes between. The
+     * script also decides the bound of retained topics, for every node at once (the listener's {@code mayRetain} is
+     * never asked: a node's own count could be behind the stream), and stores nothing when it refuses.
      */
-    static final String NO_RETAIN = "retained events are not yet available with the Redis backbone "
-            + "(herald.redis.uri): nothing was stored";
-
-    /** One run of the publish script, whatever the number of events: nothing of another publish comes between. */
     @Override
     public Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
-        if (drafts.stream().anyMatch(EventDraft::retain)) {
-            throw new RetainUnsupportedException(NO_RETAIN);
-        }
         String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(drafts, batch);
         List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
-                String.valueOf(historySize), String.valueOf(maxAgeMillis), String.valueOf(drafts.size())));
+                String.valueOf(historySize), String.valueOf(maxAgeMillis), String.valueOf(retainedMaxTopics),
+                String.valueOf(drafts.size())));
         for (EventDraft draft : drafts) {
             List<String> fields = StreamEntries.fields(draft);
             args.add(RetentionScripts.key(draft.topic()));
+            args.add(draft.retain() ? "1" : "0");
             args.add(String.valueOf(fields.size()));
             args.addAll(fields);
         }
         try (Jedis jedis = pool.getResource()) {
             @SuppressWarnings("unchecked")
             List<String> answer = (List<String>) RetentionScripts.PUBLISH.run(jedis, args);
+            if (answer.get(0).equals(RetentionScripts.RETAINED_FULL)) {
+                throw new RetainedFullException(retainedMaxTopics);
+            }
             if (!answer.get(0).equals(fingerprint)) {
                 throw new IdempotencyKeyReusedException();
             }
@@ -143,14 +149,21 @@ public final class RedisBackbone implements Backbone {
     }
 
     /**
-     * The place of a script that HDELs the topic and adds an entry to the stream that makes every node's reader call
-     * {@link Listener#retainedCleared}; until then, refused.
+     * One run of {@link RetentionScripts#CLEAR}: the topic leaves {@code herald:retained} and, when it was there, an
+     * entry in the stream makes every node's reader (this one's too) call {@link Listener#retainedCleared} in the
+     * stream's order, so a retain published just before or after is applied on the same side of it everywhere.
      */
     @Override
     public boolean clearRetained(String topic) {
-        throw new RetainUnsupportedException(NO_RETAIN);
+        try (Jedis jedis = pool.getResource()) {
+            return Long.valueOf(1).equals(RetentionScripts.CLEAR.run(jedis, List.of(PREFIX, topic)));
+        } catch (JedisException e) {
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: the retained event was not cleared; retry", e);
+        }
     }
 
+    /** Only events count: a clear's entry in the stream is no position a client can have reached. */
     @Override
     public boolean isStored(EventId id) {
         if (!(id instanceof StreamId streamId)) {
@@ -158,7 +171,8 @@ public final class RedisBackbone implements Backbone {
         }
         try (Jedis jedis = pool.getResource()) {
             StreamEntryID entry = StreamEntries.entryId(streamId);
-            return !jedis.xrange(STREAM, entry, entry, 1).isEmpty();
+            List<StreamEntry> found = jedis.xrange(STREAM, entry, entry, 1);
+            return !found.isEmpty() && StreamEntries.cleared(found.get(0)) == null;
         } catch (JedisException e) {
             outage.failed(e);
             throw new UnavailableException("Redis is unreachable: cannot tell whether " + id + " is stored", e);

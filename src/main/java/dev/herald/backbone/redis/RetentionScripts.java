@@ -1,8 +1,9 @@
 package dev.herald.backbone.redis;
 
 /**
- * The two Lua scripts that keep Herald's history in Redis fair: one publishes, one reads what is held. Redis runs
- * each at once, so every node sees the same decisions in the same order.
+ * The Lua scripts that keep Herald's history in Redis fair and its retained events shared: one publishes, one reads
+ * what is held, one clears a retained event. Redis runs each at once, so every node sees the same decisions in the
+ * same order.
  *
  * <p>Keys, all under {@code herald:}:
  * <ul>
@@ -16,24 +17,34 @@ package dev.herald.backbone.redis;
  * <li>{@code retention:evicted} (hash, topic to the newest evicted id), {@code retention:forgotten} (sorted set of
  * the topics that hold nothing, in the order they were emptied, at most {@code herald.history.size}),
  * {@code retention:folded} (the newest evicted id of the topics forgotten beyond that), {@code retention:base}
- * (everything up to this id is gone: the newest event when fair retention first ran on this Redis).</li>
+ * (everything up to this id is gone: the newest event when fair retention first ran on this Redis);</li>
+ * <li>{@code retained} (hash, topic to its retained event as {@code [id, [field, value, ...]]} in JSON): at most
+ * {@code herald.retained.max-topics} topics, a bound the publish script keeps for every node; apart from the
+ * topics' streams, so eviction never touches it. A clear is an entry {@code cleared} = topic in {@code events}.</li>
  * </ul>
  * An id orders in a sorted set as {@code millis * 1024 + min(sequence, 1023)}: exact to the millisecond, so the
  * tie between two topics whose oldest events share a millisecond beyond the 1023rd may go by name rather than id.
  * Nodes apply the script's decisions, so they agree even then.
  *
- * <p>Both run by SHA-1 ({@link LuaScript}): a publish sends its arguments, not the script.
+ * <p>All run by SHA-1 ({@link LuaScript}): a publish sends its arguments, not the script.
  */
 final class RetentionScripts {
 
     /** The key of events without a topic: {@code $} starts no publishable topic. */
     static final String NO_TOPIC = "$none";
 
+    /**
+     * The publish script's whole answer when the bound of retained topics refuses it: a fingerprint is hex or empty,
+     * so it is never taken for one.
+     */
+    static final String RETAINED_FULL = "!retained_full";
+
     private static final String COMMON = """
             local P = ARGV[1]
             local EVENTS, BASE = P .. 'events', P .. 'retention:base'
             local SIZES, OLDEST, HELD = P .. 'retention:sizes', P .. 'retention:oldest', P .. 'retention:held'
             local EVICTED, FORGOTTEN = P .. 'retention:evicted', P .. 'retention:forgotten'
+            local RETAINED = P .. 'retained'
             local FOLDED, FORGOTTEN_SEQ = P .. 'retention:folded', P .. 'retention:forgotten:seq'
             local function level(n) return P .. 'retention:level:' .. n end
             local function stream(t) return P .. 'topic:' .. t end
@@ -58,15 +69,23 @@ final class RetentionScripts {
             """;
 
     /**
-     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, maximum age in ms (0: none), the number
-     * of events, then for each event its topic key, the number of its entry's fields and values, and those.
-     * Answers {fingerprint, repeated, then the ids, in order}. The events of one run are stored one after the
-     * other, each with the decisions it would have had alone, and nothing can come between them.
+     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, maximum age in ms (0: none), the bound
+     * of retained topics ({@code herald.retained.max-topics}), the number of events, then for each event its topic
+     * key, its retain flag ('1' or '0'), the number of its entry's fields and values, and those.
+     * Answers {fingerprint, repeated, then the ids, in order}, or {@link #RETAINED_FULL} alone when the retains would
+     * give more topics than the bound a retained event (then nothing was stored). The events of one run are stored
+     * one after the other, each with the decisions it would have had alone, and nothing can come between them.
+     *
+     * <p>A retained event's delivery entry has the field {@code retain} = {@code 1}, so that every node's reader
+     * retains it in the same step as it delivers it; {@code retained} maps its topic to {@code [id, [field, value,
+     * ...]]} (JSON, the form a script returns an entry in), what a node that starts reads.
      */
     static final LuaScript PUBLISH = new LuaScript("redis.replicate_commands()\n" + COMMON + """
             local IDEM, IDEM_ORDER = P .. 'idempotency', P .. 'idempotency:order'
             local key, fingerprint = ARGV[2], ARGV[3]
-            local cap, maxAge, count = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+            local cap, maxAge = tonumber(ARGV[4]), tonumber(ARGV[5])
+            local maxRetained, count = tonumber(ARGV[6]), tonumber(ARGV[7])
+            -- first: a replayed publish answers what it answered, so it neither retains again nor meets the bound
             if key ~= '' then
               local earlier = redis.call('HGET', IDEM, key)
               if earlier then
@@ -75,6 +94,21 @@ final class RetentionScripts {
                 for id in string.gmatch(string.sub(earlier, 1, bar - 1), '[^,]+') do answer[#answer + 1] = id end
                 return answer
               end
+            end
+            -- the events, and the bound of retained topics checked for all of them before anything is stored: a
+            -- publish that does not fit is refused whole; a topic that has a retained event only replaces it
+            local events, fresh, added, at = {}, {}, 0, 8
+            for _ = 1, count do
+              local topic, retain, n = ARGV[at], ARGV[at + 1] == '1', tonumber(ARGV[at + 2])
+              events[#events + 1] = {topic, retain, at + 3, at + 2 + n}
+              if retain and not fresh[topic] and redis.call('HEXISTS', RETAINED, topic) == 0 then
+                fresh[topic] = true
+                added = added + 1
+              end
+              at = at + 3 + n
+            end
+            if added > 0 and redis.call('HLEN', RETAINED) + added > maxRetained then
+              return {'!retained_full'}
             end
             local held = tonumber(redis.call('GET', HELD) or '0')
             -- of the event being published: what it evicts, and the topics whose oldest it is, set once its id is known
@@ -120,7 +154,7 @@ final class RetentionScripts {
               end
             end
             -- one event, decided as if it were published alone; answers its id
-            local function publish(topic, fields)
+            local function publish(topic, fields, retain)
               evicted, pending = {}, {}
               if maxAge > 0 then
                 local now = redis.call('TIME')
@@ -154,9 +188,17 @@ final class RetentionScripts {
                 entry[#entry + 1] = 'evicted'
                 entry[#entry + 1] = table.concat(evicted, ' ')
               end
+              if retain then
+                entry[#entry + 1] = 'retain'
+                entry[#entry + 1] = '1'
+              end
               -- never trimmed below this run's events: nodes read them only once the run is over
               local id = redis.call('XADD', EVENTS, 'MAXLEN', '~', math.max(cap, count), '*', unpack(entry))
               redis.call('XADD', stream(topic), id, unpack(fields))
+              if retain then
+                -- kept apart from the topic's stream: fair retention may evict the event, never its retained copy
+                redis.call('HSET', RETAINED, topic, cjson.encode({id, fields}))
+              end
               for t in pairs(pending) do
                 if redis.call('ZSCORE', SIZES, t) then
                   local size = tonumber(redis.call('ZSCORE', SIZES, t))
@@ -165,11 +207,9 @@ final class RetentionScripts {
               end
               return id
             end
-            local ids, at = {}, 7
-            for _ = 1, count do
-              local topic, n = ARGV[at], tonumber(ARGV[at + 1])
-              ids[#ids + 1] = publish(topic, {unpack(ARGV, at + 2, at + 1 + n)})
-              at = at + 2 + n
+            local ids = {}
+            for _, e in ipairs(events) do
+              ids[#ids + 1] = publish(e[1], {unpack(ARGV, e[3], e[4])}, e[2])
             end
             redis.call('SET', HELD, held)
             if key ~= '' then
@@ -186,18 +226,54 @@ final class RetentionScripts {
             """);
 
     /**
-     * ARGV: prefix. Answers {newest id of the delivery stream ('0-0' when empty), base, folded ('' when none),
-     * forgotten topics oldest first, evicted as topic and id alternating, then each held topic's entries}.
+     * ARGV: prefix. Answers {newest entry of the delivery stream ('0-0' when empty), its newest event ('0-0' when
+     * none), base, folded ('' when none), forgotten topics oldest first, evicted as topic and id alternating, the
+     * retained events as topic and entry JSON alternating, then each held topic's entries}. The reader goes on after
+     * the newest entry; the history's position is the newest event, as on a node that read them live (a clear's
+     * entry is no event: no client's Last-Event-ID may name it).
      */
     static final LuaScript SNAPSHOT = new LuaScript(COMMON + """
             local newest = redis.call('XREVRANGE', EVENTS, '+', '-', 'COUNT', 1)
-            local answer = {newest[1] and newest[1][1] or '0-0', redis.call('GET', BASE),
+            local newestEvent, before = '0-0', '+'
+            -- past the clears' entries at the end (at most one per retained topic cleared since the last event);
+            -- each page starts at the last one seen (an exclusive range needs Redis 6.2)
+            while newestEvent == '0-0' do
+              local page = redis.call('XREVRANGE', EVENTS, before, '-', 'COUNT', 100)
+              for _, entry in ipairs(page) do
+                local clear = false
+                for i = 1, #entry[2], 2 do
+                  if entry[2][i] == 'cleared' then clear = true end
+                end
+                if not clear then
+                  newestEvent = entry[1]
+                  break
+                end
+              end
+              if #page < 100 then break end
+              before = page[#page][1]
+            end
+            local answer = {newest[1] and newest[1][1] or '0-0', newestEvent, redis.call('GET', BASE),
               redis.call('GET', FOLDED) or '', redis.call('ZRANGE', FORGOTTEN, 0, -1),
-              redis.call('HGETALL', EVICTED)}
+              redis.call('HGETALL', EVICTED), redis.call('HGETALL', RETAINED)}
             for _, t in ipairs(redis.call('ZRANGE', SIZES, 0, -1)) do
               answer[#answer + 1] = redis.call('XRANGE', stream(t), '-', '+')
             end
             return answer
+            """);
+
+    /**
+     * ARGV: prefix, topic. Clears the topic's retained event and, when it had one, adds to the delivery stream an
+     * entry that is no event, {@code cleared} = topic, so that every node clears it in the stream's order (after the
+     * event that retained it, before any that retains again). Answers 1 when it had one, else 0. Not trimmed here:
+     * there is at most one such entry per retain, and the next publish trims the stream.
+     */
+    static final LuaScript CLEAR = new LuaScript("""
+            local P, topic = ARGV[1], ARGV[2]
+            if redis.call('HDEL', P .. 'retained', topic) == 0 then
+              return 0
+            end
+            redis.call('XADD', P .. 'events', '*', 'cleared', topic)
+            return 1
             """);
 
     private RetentionScripts() {

@@ -1,6 +1,8 @@
 package dev.herald.backbone.redis;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.herald.history.Event;
+import dev.herald.json.Json;
 import dev.herald.history.StreamId;
 import dev.herald.history.EventDraft;
 import dev.herald.history.Evicted;
@@ -14,7 +16,9 @@ import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * An event as a stream entry: fields {@code type}, {@code data}, and {@code topic} and {@code retry} when set; in the
- * delivery stream also {@code evicted}, what its publish evicted.
+ * delivery stream also {@code evicted}, what its publish evicted, and {@code retain} = {@code 1} when it became its
+ * topic's retained event. The delivery stream also holds entries that are no events: {@code cleared} = topic, a
+ * retained event cleared.
  */
 final class StreamEntries {
 
@@ -23,6 +27,8 @@ final class StreamEntries {
     private static final String DATA = "data";
     private static final String RETRY = "retry";
     private static final String EVICTED = "evicted";
+    private static final String RETAIN = "retain";
+    private static final String CLEARED = "cleared";
 
     private StreamEntries() {
     }
@@ -57,6 +63,28 @@ final class StreamEntries {
             fields.put((String) pairs.get(i), (String) pairs.get(i + 1));
         }
         return event(StreamId.parse((String) entry.get(0)).orElseThrow(), fields);
+    }
+
+    /** Whether the delivery entry's event also became its topic's retained event. */
+    static boolean retained(StreamEntry entry) {
+        return "1".equals(entry.getFields().get(RETAIN));
+    }
+
+    /** The topic whose retained event a delivery entry clears, or null when the entry is an event. */
+    static String cleared(StreamEntry entry) {
+        return cleared(entry.getFields());
+    }
+
+    static String cleared(Map<String, String> fields) {
+        return fields.get(CLEARED);
+    }
+
+    /** A retained event as {@code herald:retained} holds it: {@code [id, [field, value, ...]]} in JSON. */
+    static Event retainedEvent(String json) {
+        JsonNode node = Json.tree(json);
+        List<String> pairs = new ArrayList<>();
+        node.get(1).forEach(value -> pairs.add(value.asText()));
+        return event(List.of(node.get(0).asText(), pairs));
     }
 
     /** What the publish of {@code entry} evicted: {@code reason topic id}, repeated, in its {@code evicted} field. */

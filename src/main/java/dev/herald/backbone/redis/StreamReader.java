@@ -98,35 +98,44 @@ final class StreamReader implements Runnable {
 
     /**
      * What Redis holds, read at once by {@link RetentionScripts#SNAPSHOT}: every topic's held events, what each
-     * evicted last, and the delivery stream's newest id, after which this reader goes on.
+     * evicted last, the retained events, and the delivery stream's newest id, after which this reader goes on.
      */
     void load(Jedis jedis) {
         @SuppressWarnings("unchecked")
         List<Object> answer = (List<Object>) RetentionScripts.SNAPSHOT.run(jedis, List.of(prefix));
         StreamId newest = parse(answer.get(0));
-        StreamId base = parse(answer.get(1));
-        String folded = (String) answer.get(2);
+        StreamId newestEvent = parse(answer.get(1));
+        StreamId base = parse(answer.get(2));
+        String folded = (String) answer.get(3);
         List<String> forgotten = new ArrayList<>();
-        for (Object key : (List<?>) answer.get(3)) {
+        for (Object key : (List<?>) answer.get(4)) {
             forgotten.add(RetentionScripts.topic((String) key));
         }
         Map<String, EventId> evicted = new HashMap<>();
-        List<?> pairs = (List<?>) answer.get(4);
+        List<?> pairs = (List<?>) answer.get(5);
         for (int i = 0; i + 1 < pairs.size(); i += 2) {
             evicted.put(RetentionScripts.topic((String) pairs.get(i)), parse(pairs.get(i + 1)));
         }
+        List<Event> retained = new ArrayList<>();
+        List<?> kept = (List<?>) answer.get(6);
+        for (int i = 0; i + 1 < kept.size(); i += 2) {
+            retained.add(StreamEntries.retainedEvent((String) kept.get(i + 1)));
+        }
+        retained.sort(Comparator.comparing(Event::id));
         List<Event> events = new ArrayList<>();
-        for (Object topic : answer.subList(5, answer.size())) {
+        for (Object topic : answer.subList(7, answer.size())) {
             for (Object entry : (List<?>) topic) {
                 events.add(StreamEntries.event((List<?>) entry));
             }
         }
         events.sort(Comparator.comparing(Event::id));
-        listener.held(new HeldEvents(base, events, evicted, forgotten, folded.isEmpty() ? null : parse(folded)),
-                newest);
+        // the history is positioned at the newest event, as on a node that read them live; the reader goes on after
+        // the newest entry, which may be a clear the retained events above already reflect
+        listener.held(new HeldEvents(base, events, evicted, forgotten, folded.isEmpty() ? null : parse(folded),
+                retained), newestEvent);
         last = newest;
-        LOG.info(() -> "loaded " + events.size() + " held events of " + (answer.size() - 5) + " topics; reading "
-                + stream + " after " + last);
+        LOG.info(() -> "loaded " + events.size() + " held events of " + (answer.size() - 7) + " topics and "
+                + retained.size() + " retained events; reading " + stream + " after " + last);
     }
 
     private static StreamId parse(Object id) {
@@ -153,7 +162,15 @@ final class StreamReader implements Runnable {
             checkNothingTrimmed(jedis);
         }
         for (StreamEntry entry : entries) {
-            listener.stored(StreamEntries.event(entry), StreamEntries.evicted(entry));
+            String cleared = StreamEntries.cleared(entry);
+            if (cleared != null) {
+                // no event: never delivered nor held, only applied in the stream's order
+                listener.retainedCleared(cleared);
+            } else if (StreamEntries.retained(entry)) {
+                listener.storedRetained(StreamEntries.event(entry), StreamEntries.evicted(entry));
+            } else {
+                listener.stored(StreamEntries.event(entry), StreamEntries.evicted(entry));
+            }
             last = StreamEntries.id(entry.getID());
         }
     }

@@ -62,9 +62,13 @@ final class RecordingListener implements Backbone.Listener {
     final BlockingQueue<Event> retained = new LinkedBlockingQueue<>();
     final BlockingQueue<String> cleared = new LinkedBlockingQueue<>();
 
+    /** Retains ({@code retained <id>}) and clears ({@code cleared <topic>}) in the order they arrived. */
+    final BlockingQueue<String> retainLog = new LinkedBlockingQueue<>();
+
     @Override
     public void storedRetained(Event event, List<Evicted> evictedForIt) {
         retained.add(event);
+        retainLog.add("retained " + event.id());
         stored(event, evictedForIt);
     }
 
@@ -77,6 +81,7 @@ final class RecordingListener implements Backbone.Listener {
     @Override
     public boolean retainedCleared(String topic) {
         cleared.add(topic);
+        retainLog.add("cleared " + topic);
         return true;
     }
 

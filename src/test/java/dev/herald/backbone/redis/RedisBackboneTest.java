@@ -27,12 +27,17 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.StreamEntryID;
+import redis.clients.jedis.resps.StreamEntry;
 import redis.embedded.RedisSentinel;
 
 /** The Redis backbone against a real redis-server: several backbones in one JVM stand for several nodes. */
 class RedisBackboneTest {
 
     private static final int HISTORY = 3;
+    /** herald.retained.max-topics of every node, unless a test says otherwise. */
+    private static final int MAX_RETAINED = 100;
 
     private final RedisProcess redis = new RedisProcess().start();
     private final List<RedisBackbone> backbones = new ArrayList<>();
@@ -48,7 +53,11 @@ class RedisBackboneTest {
     }
 
     private RedisBackbone node(RecordingListener listener, int history) throws InterruptedException {
-        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), history, 0);
+        return node(listener, history, MAX_RETAINED);
+    }
+
+    private RedisBackbone node(RecordingListener listener, int history, int maxRetained) throws InterruptedException {
+        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), history, 0, maxRetained);
         backbones.add(backbone);
         backbone.start(listener);
         next(listener.loaded);
@@ -109,7 +118,7 @@ class RedisBackboneTest {
         }
         // a node that starts now, from what Redis holds
         RecordingListener onLate = new RecordingListener();
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
         RecordingListener.Loaded loaded = next(onLate.loaded);
@@ -140,7 +149,7 @@ class RedisBackboneTest {
     @Test
     void eventsPastTheMaximumAgeAreEvictedByTheNextPublishWhateverTheirTopic() throws InterruptedException {
         RecordingListener onA = new RecordingListener();
-        RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500);
+        RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500, MAX_RETAINED);
         backbones.add(a);
         a.start(onA);
         next(onA.loaded);
@@ -213,7 +222,7 @@ class RedisBackboneTest {
             assertTrue(published.get(i).id().compareTo(published.get(i - 1).id()) > 0, "ids in order");
         }
         RecordingListener onLate = new RecordingListener();
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
         RecordingListener.Loaded loaded = next(onLate.loaded);
@@ -306,7 +315,7 @@ class RedisBackboneTest {
         try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
             jedis.scriptFlush();
         }
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
         assertEquals(after.id(), next(onLate.loaded).newest());
@@ -321,7 +330,7 @@ class RedisBackboneTest {
         }
 
         RecordingListener onLate = new RecordingListener();
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0);
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
         RecordingListener.Loaded loaded = next(onLate.loaded);
@@ -334,6 +343,179 @@ class RedisBackboneTest {
         assertEquals(after.id(), next(onLate.stored).id());
         assertTrue(late.isStored(ids.get(4)));
         assertFalse(late.isStored(new StreamId(ids.get(4).millis() + 60_000, 0)));
+    }
+
+    private static EventDraft retain(String topic, String data) {
+        return new EventDraft(topic, "state", "{\"n\":" + data + "}", null, true);
+    }
+
+    @Test
+    void aRetainedEventReachesEveryNodeAsRetainedAndAPlainOneDoesNot() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(onA);
+        node(onB);
+
+        Backbone.Published retained = a.publish(retain("orders", "1"), null);
+        Backbone.Published plain = a.publish(draft("2"), null);
+
+        for (RecordingListener on : List.of(onA, onB)) {
+            Event event = next(on.retained);
+            assertEquals(retained.id(), event.id());
+            assertEquals("orders", event.topic());
+            assertEquals("{\"n\":1}", event.data());
+            assertEquals(List.of(retained.id(), plain.id()), List.of(next(on.stored).id(), next(on.stored).id()));
+            assertNull(on.retained.poll(300, TimeUnit.MILLISECONDS), "a plain event was retained");
+        }
+    }
+
+    @Test
+    void aClearReachesEveryNodeInTheStreamsOrderAndOnlyWhenThereWasOne() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(onA);
+        RedisBackbone b = node(onB);
+
+        Backbone.Published first = a.publish(retain("orders", "1"), null);
+        assertTrue(b.clearRetained("orders"));
+        assertFalse(a.clearRetained("orders"), "cleared twice");
+        Backbone.Published second = b.publish(retain("orders", "2"), null);
+        Backbone.Published plain = a.publish(draft("3"), null);
+
+        for (RecordingListener on : List.of(onA, onB)) {
+            assertEquals(List.of("retained " + first.id(), "cleared orders", "retained " + second.id()),
+                    List.of(next(on.retainLog), next(on.retainLog), next(on.retainLog)));
+            // the clear's entry is no event: only the three events are delivered
+            assertEquals(List.of(first.id(), second.id(), plain.id()),
+                    List.of(next(on.stored).id(), next(on.stored).id(), next(on.stored).id()));
+            assertNull(on.retainLog.poll(300, TimeUnit.MILLISECONDS), "cleared twice");
+        }
+    }
+
+    @Test
+    void theRetainedTopicsBoundHoldsAcrossNodesAndARefusedRetainStoresNothing() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = node(onA, HISTORY, 2);
+        RedisBackbone b = node(new RecordingListener(), HISTORY, 2);
+
+        Backbone.Published one = a.publish(retain("t1", "1"), null);
+        Backbone.Published two = b.publish(retain("t2", "2"), null);
+        // the last place was taken by b: a's retain on a third topic is refused, b's too
+        assertThrows(Backbone.RetainedFullException.class, () -> a.publish(retain("t3", "3"), null));
+        assertThrows(Backbone.RetainedFullException.class, () -> b.publish(retain("t3", "3"), "key-3"));
+        // replacing is never refused, from either node
+        Backbone.Published replaced = a.publish(retain("t2", "4"), null);
+        Backbone.Published replacedToo = b.publish(retain("t1", "5"), null);
+
+        assertEquals(List.of(one.id(), two.id(), replaced.id(), replacedToo.id()), List.of(next(onA.stored).id(),
+                next(onA.stored).id(), next(onA.stored).id(), next(onA.stored).id()));
+        assertNull(onA.stored.poll(300, TimeUnit.MILLISECONDS), "a refused retain was stored");
+        // the refused keyed publish used no key: a place freed, it is stored
+        assertTrue(a.clearRetained("t1"));
+        Backbone.Published third = b.publish(retain("t3", "3"), "key-3");
+        assertFalse(third.repeated());
+        assertEquals(third.id(), lastRetained(onA, third));
+    }
+
+    /** Skips the retained events before {@code published}'s, answers its id once it arrives. */
+    private static StreamId lastRetained(RecordingListener on, Backbone.Published published)
+            throws InterruptedException {
+        StreamId id;
+        do {
+            id = (StreamId) next(on.retained).id();
+        } while (!id.equals(published.id()));
+        return id;
+    }
+
+    @Test
+    void aBatchWhoseRetainsDoNotAllFitStoresNothing() throws InterruptedException {
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(new RecordingListener(), HISTORY, 2);
+        node(onB, HISTORY, 2);
+        Backbone.Published one = a.publish(retain("t1", "1"), null);
+
+        assertThrows(Backbone.RetainedFullException.class, () -> a.publish(
+                List.of(draft("2"), retain("t2", "3"), retain("t3", "4")), true, null));
+        // two retains of one new topic take one place; with a replace, it fits
+        Backbone.Published fits = a.publish(List.of(retain("t2", "5"), retain("t2", "6"), retain("t1", "7")),
+                true, null);
+
+        List<StreamId> expected = new ArrayList<>();
+        expected.add((StreamId) one.id());
+        fits.ids().forEach(id -> expected.add((StreamId) id));
+        List<StreamId> retained = new ArrayList<>();
+        List<StreamId> stored = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            retained.add((StreamId) next(onB.retained).id());
+            stored.add((StreamId) next(onB.stored).id());
+        }
+        assertEquals(expected, retained);
+        assertEquals(expected, stored);
+        assertNull(onB.stored.poll(300, TimeUnit.MILLISECONDS), "the refused batch was stored");
+    }
+
+    @Test
+    void aNodeThatStartsLaterLoadsTheRetainedEventsButNoClearedOne() throws InterruptedException {
+        RedisBackbone a = node(new RecordingListener());
+        a.publish(retain("t1", "1"), null);
+        Backbone.Published kept = a.publish(retain("t2", "2"), null);
+        a.publish(retain("t3", "3"), null);
+        Backbone.Published replacing = a.publish(retain("t3", "4"), null);
+        assertTrue(a.clearRetained("t1"));
+
+        RecordingListener onLate = new RecordingListener();
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
+        backbones.add(late);
+        late.start(onLate);
+        RecordingListener.Loaded loaded = next(onLate.loaded);
+
+        // in id order, each as it was published; the replaced and the cleared ones are gone
+        List<Event> retained = loaded.held().retained();
+        assertEquals(List.of(kept.id(), replacing.id()), retained.stream().map(Event::id).toList());
+        assertEquals(List.of("t2", "t3"), retained.stream().map(Event::topic).toList());
+        assertEquals(List.of("{\"n\":2}", "{\"n\":4}"), retained.stream().map(Event::data).toList());
+        assertTrue(retained.stream().allMatch(event -> event.type().equals("state")));
+        // the history's position is the newest event, not the clear's entry after it (no client can have that id)
+        assertEquals(replacing.id(), loaded.newest());
+        assertFalse(late.isStored(nextEntryAfter(replacing)), "a clear's entry counted as a stored event");
+        // and the reader goes on after the clear: the next entry it hands over is the next event
+        Backbone.Published after = a.publish(retain("t1", "5"), null);
+        assertEquals(after.id(), next(onLate.retained).id());
+        assertTrue(onLate.cleared.isEmpty(), "the clear was read again");
+    }
+
+    /** The id of the delivery stream's entry right after {@code published}'s (here: a clear's). */
+    private StreamId nextEntryAfter(Backbone.Published published) {
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            StreamId id = (StreamId) published.id();
+            List<StreamEntry> entries = jedis.xrange(RedisBackbone.STREAM,
+                    new StreamEntryID(id.millis(), id.sequence() + 1), StreamEntryID.MAXIMUM_ID, 1);
+            return StreamEntries.id(entries.get(0).getID());
+        }
+    }
+
+    @Test
+    void aReplayedKeyedPublishNeitherRetainsAgainNorMeetsTheBound() throws InterruptedException {
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(new RecordingListener(), HISTORY, 2);
+        RedisBackbone b = node(onB, HISTORY, 2);
+        List<EventDraft> batch = List.of(retain("t1", "1"), retain("t2", "2"));
+        Backbone.Published first = a.publish(batch, true, "key-1");
+        assertThrows(Backbone.RetainedFullException.class, () -> a.publish(retain("t3", "3"), null));
+
+        // replayed while the bound is reached: the first answer, not refused
+        Backbone.Published replayed = b.publish(batch, true, "key-1");
+        assertTrue(replayed.repeated());
+        assertEquals(first.ids(), replayed.ids());
+        // replayed after its topic was cleared: t1 is not retained again, so one place is free for t3
+        assertTrue(a.clearRetained("t1"));
+        assertTrue(b.publish(batch, true, "key-1").repeated());
+        Backbone.Published third = a.publish(retain("t3", "3"), null);
+
+        assertEquals(List.of("retained " + first.ids().get(0), "retained " + first.ids().get(1), "cleared t1",
+                "retained " + third.id()), List.of(next(onB.retainLog), next(onB.retainLog), next(onB.retainLog),
+                next(onB.retainLog)));
+        assertNull(onB.retainLog.poll(300, TimeUnit.MILLISECONDS), "retained again");
     }
 
     @Test
@@ -447,7 +629,8 @@ class RedisBackboneTest {
         try {
             RecordingListener listener = new RecordingListener();
             RedisBackbone viaSentinel = new RedisBackbone(
-                    RedisUri.parse("redis-sentinel://127.0.0.1:" + sentinelPort + "/0?master=herald"), HISTORY, 0);
+                    RedisUri.parse("redis-sentinel://127.0.0.1:" + sentinelPort + "/0?master=herald"), HISTORY, 0,
+                    MAX_RETAINED);
             backbones.add(viaSentinel);
             viaSentinel.start(listener);
             next(listener.loaded);
