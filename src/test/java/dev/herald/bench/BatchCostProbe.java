@@ -1,20 +1,11 @@
 package dev.herald.bench;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a batch saves: {@code --events} events published as that many single publishes, then as batches of
@@ -55,11 +46,7 @@ public final class BatchCostProbe {
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-        }
-        new BatchCostProbe(args).run();
+        new BatchCostProbe(PublishRun.args(argv)).run();
     }
 
     private void run() throws Exception {
@@ -96,39 +83,8 @@ public final class BatchCostProbe {
 
     /** {@code count} events, {@code size} per request, from {@link #PUBLISHERS} keep-alive connections; answer times. */
     private Histogram publish(int count, int size) throws Exception {
-        int requests = (count + size - 1) / size;
-        AtomicInteger next = new AtomicInteger();
-        String host = base.getHost() + ":" + base.getPort();
-        ExecutorService pool = Executors.newFixedThreadPool(PUBLISHERS);
-        try {
-            List<Future<Histogram>> parts = new ArrayList<>();
-            for (int p = 0; p < PUBLISHERS; p++) {
-                parts.add(pool.submit(() -> {
-                    Histogram times = new Histogram();
-                    try (PublishConnection connection = new PublishConnection(
-                            new InetSocketAddress(base.getHost(), base.getPort()), host, base.getRawPath() + "/api/events",
-                            null)) {
-                        for (int r = next.getAndIncrement(); r < requests; r = next.getAndIncrement()) {
-                            byte[] body = body(r, size).getBytes(StandardCharsets.UTF_8);
-                            long sent = System.nanoTime();
-                            int status = connection.post(body);
-                            times.record(System.nanoTime() - sent);
-                            if (status != 202) {
-                                throw new IOException("request " + r + " (" + size + " events) answered " + status);
-                            }
-                        }
-                    }
-                    return times;
-                }));
-            }
-            Histogram all = new Histogram();
-            for (Future<Histogram> part : parts) {
-                all.add(part.get(10, TimeUnit.MINUTES));
-            }
-            return all;
-        } finally {
-            pool.shutdownNow();
-        }
+        return PublishRun.post(base, PUBLISHERS, (count + size - 1) / size,
+                r -> body(r, size).getBytes(StandardCharsets.UTF_8));
     }
 
     /** Request {@code r}: one event as an object, or {@code size} as an array; the same events either way. */

@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -77,11 +76,7 @@ public final class QuietTopicsProbe {
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-        }
-        new QuietTopicsProbe(args).run();
+        new QuietTopicsProbe(PublishRun.args(argv)).run();
     }
 
     /** One stream's client: what it received, whether it was reset, and when it drops and for how long. */

@@ -1,20 +1,11 @@
 package dev.herald.bench;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The memory held by retained events: {@code --topics} publishes with {@code "retain": true}, each on a topic of its
@@ -49,11 +40,7 @@ public final class RetainedCostProbe {
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-        }
-        new RetainedCostProbe(args).run();
+        new RetainedCostProbe(PublishRun.args(argv)).run();
     }
 
     private void run() throws Exception {
@@ -85,34 +72,8 @@ public final class RetainedCostProbe {
 
     /** {@code count} publishes from {@link #PUBLISHERS} keep-alive connections; every one must be accepted. */
     private void publish(int count, TopicOf topicOf, boolean retain) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        String host = base.getHost() + ":" + base.getPort();
-        ExecutorService pool = Executors.newFixedThreadPool(PUBLISHERS);
-        try {
-            List<Future<?>> parts = new ArrayList<>();
-            for (int p = 0; p < PUBLISHERS; p++) {
-                parts.add(pool.submit(() -> {
-                    try (PublishConnection connection = new PublishConnection(
-                            new InetSocketAddress(base.getHost(), base.getPort()), host, base.getRawPath() + "/api/events",
-                            null)) {
-                        for (int n = next.getAndIncrement(); n < count; n = next.getAndIncrement()) {
-                            byte[] body = ("{\"topic\":\"" + topicOf.topic(n) + "\",\"data\":{\"n\":" + n + "}"
-                                    + (retain ? ",\"retain\":true}" : "}")).getBytes(StandardCharsets.UTF_8);
-                            int status = connection.post(body);
-                            if (status != 202) {
-                                throw new IOException("publish " + n + " answered " + status);
-                            }
-                        }
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> part : parts) {
-                part.get(10, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        PublishRun.post(base, PUBLISHERS, count, n -> ("{\"topic\":\"" + topicOf.topic(n) + "\",\"data\":{\"n\":" + n
+                + "}" + (retain ? ",\"retain\":true}" : "}")).getBytes(StandardCharsets.UTF_8));
     }
 
     private static void log(String message) {

@@ -9,15 +9,9 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What fair retention costs a publish and a held event: a history of {@code --topics} events, each on a topic of its
@@ -59,11 +53,7 @@ public final class RetentionCostProbe {
     }
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> args = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < argv.length; i += 2) {
-            args.put(argv[i].replaceFirst("^--", ""), argv[i + 1]);
-        }
-        new RetentionCostProbe(args).run();
+        new RetentionCostProbe(PublishRun.args(argv)).run();
     }
 
     private void run() throws Exception {
@@ -122,39 +112,8 @@ public final class RetentionCostProbe {
 
     /** {@code count} publishes from {@link #PUBLISHERS} keep-alive connections; their answer times. */
     private Histogram publish(int count, TopicOf topicOf) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        String host = base.getHost() + ":" + base.getPort();
-        ExecutorService pool = Executors.newFixedThreadPool(PUBLISHERS);
-        try {
-            List<Future<Histogram>> parts = new ArrayList<>();
-            for (int p = 0; p < PUBLISHERS; p++) {
-                parts.add(pool.submit(() -> {
-                    Histogram times = new Histogram();
-                    try (PublishConnection connection = new PublishConnection(
-                            new InetSocketAddress(base.getHost(), base.getPort()), host, base.getRawPath() + "/api/events",
-                            null)) {
-                        for (int n = next.getAndIncrement(); n < count; n = next.getAndIncrement()) {
-                            byte[] body = ("{\"topic\":\"" + topicOf.topic(n) + "\",\"type\":\"note\",\"data\":{\"n\":" + n
-                                    + "}}").getBytes(StandardCharsets.UTF_8);
-                            long sent = System.nanoTime();
-                            int status = connection.post(body);
-                            times.record(System.nanoTime() - sent);
-                            if (status != 202) {
-                                throw new IOException("publish " + n + " answered " + status);
-                            }
-                        }
-                    }
-                    return times;
-                }));
-            }
-            Histogram all = new Histogram();
-            for (Future<Histogram> part : parts) {
-                all.add(part.get(10, TimeUnit.MINUTES));
-            }
-            return all;
-        } finally {
-            pool.shutdownNow();
-        }
+        return PublishRun.post(base, PUBLISHERS, count, n -> ("{\"topic\":\"" + topicOf.topic(n)
+                + "\",\"type\":\"note\",\"data\":{\"n\":" + n + "}}").getBytes(StandardCharsets.UTF_8));
     }
 
     /** Redis's {@code used_memory}, 0 without {@code --redis-port}. */
