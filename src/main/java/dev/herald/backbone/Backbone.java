@@ -121,6 +121,13 @@ public interface Backbone extends AutoCloseable {
         boolean retainedCleared(String topic);
 
         /**
+         * Every retained event the backbone holds now, which replaces this node's: read again after {@link #lost}, as
+         * retains and clears may have been lost with the events. Entries read after it may be older; applied in order
+         * they bring each topic back to what the backbone holds.
+         */
+        void retainedReloaded(List<Event> retained);
+
+        /**
          * Events after the last one handed over were removed before this node could read them (it fell further
          * behind than the history): nothing held so far can be caught up with, and clients must start over
          * from {@code floor}, the newest position that is gone.

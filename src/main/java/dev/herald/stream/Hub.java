@@ -317,6 +317,13 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         }
     }
 
+    @Override
+    public void retainedReloaded(List<Event> reloaded) {
+        synchronized (lock) {
+            retained.restore(reloaded);
+        }
+    }
+
     /** Events were lost to this node: every stream ends, and its client reconnects to a {@code reset}. */
     @Override
     public void lost(EventId floor) {

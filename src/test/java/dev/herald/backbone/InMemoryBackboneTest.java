@@ -54,6 +54,10 @@ class InMemoryBackboneTest {
             }
 
             @Override
+            public void retainedReloaded(List<Event> retained) {
+            }
+
+            @Override
             public void lost(EventId floor) {
             }
 

@@ -158,9 +158,8 @@ final class StreamReader implements Runnable {
         if (entries.isEmpty()) {
             return;
         }
-        if (afterConnecting || entries.size() >= Math.min(BATCH, Math.max(1, historySize / 2))) {
-            checkNothingTrimmed(jedis);
-        }
+        boolean lostSome = (afterConnecting || entries.size() >= Math.min(BATCH, Math.max(1, historySize / 2)))
+                && checkNothingTrimmed(jedis);
         for (StreamEntry entry : entries) {
             String cleared = StreamEntries.cleared(entry);
             if (cleared != null) {
@@ -173,21 +172,38 @@ final class StreamReader implements Runnable {
             }
             last = StreamEntries.id(entry.getID());
         }
+        if (lostSome) {
+            // retains and clears went with the trimmed entries: what Redis holds now, newer than what was just read
+            listener.retainedReloaded(retained(jedis));
+        }
     }
 
-    private void checkNothingTrimmed(Jedis jedis) {
+    /** Every retained event in {@code herald:retained}, in id order: at most {@code herald.retained.max-topics}. */
+    private List<Event> retained(Jedis jedis) {
+        List<Event> retained = new ArrayList<>();
+        for (String json : jedis.hvals(prefix + "retained")) {
+            retained.add(StreamEntries.retainedEvent(json));
+        }
+        retained.sort(Comparator.comparing(Event::id));
+        return retained;
+    }
+
+    /** Whether entries after {@code last} were trimmed unread: then the listener has been told ({@code lost}). */
+    private boolean checkNothingTrimmed(Jedis jedis) {
         List<StreamEntry> oldest = jedis.xrange(stream, StreamEntryID.MINIMUM_ID, StreamEntryID.MAXIMUM_ID, 1);
         if (oldest.isEmpty()) {
-            return;
+            return false;
         }
         StreamId first = StreamEntries.id(oldest.get(0).getID());
         if (first.compareTo(last) > 0 && !last.equals(StreamId.ORIGIN)) {
             StreamId floor = first.previous();
             LOG.warning(() -> "this node fell behind the stream " + stream + ": entries after " + last + " up to "
                     + floor + " were trimmed before it read them (the stream keeps about herald.history.size); its "
-                    + "clients are sent to reconnect and will get a reset");
+                    + "clients are sent to reconnect and will get a reset; it reads the retained events again");
             listener.lost(floor);
             last = floor;
+            return true;
         }
+        return false;
     }
 }

@@ -85,6 +85,14 @@ final class RecordingListener implements Backbone.Listener {
         return true;
     }
 
+    /** The retained events read again after a loss, each time. */
+    final BlockingQueue<List<Event>> reloaded = new LinkedBlockingQueue<>();
+
+    @Override
+    public void retainedReloaded(List<Event> retainedNow) {
+        reloaded.add(retainedNow);
+    }
+
     static <T> T next(BlockingQueue<T> queue) throws InterruptedException {
         T item = queue.poll(10, TimeUnit.SECONDS);
         assertNotNull(item, "nothing within 10 s");

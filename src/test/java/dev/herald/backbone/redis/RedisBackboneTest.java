@@ -214,9 +214,11 @@ class RedisBackboneTest {
                 assertEquals(event, next(onA.stored));
                 live.append(event, 0, next(onA.evicted));
             }
-        }
-        for (Event event : published) {
-            assertEquals(event, next(onB.stored), "node B, in the same order");
+            // node B reads each round before the next: with a history of 3 the stream keeps about 5 entries, and a
+            // node further behind would lose some (and say so) rather than read them
+            for (Event event : published.subList(published.size() - drafts.size(), published.size())) {
+                assertEquals(event, next(onB.stored), "node B, in the same order");
+            }
         }
         for (int i = 1; i < published.size(); i++) {
             assertTrue(published.get(i).id().compareTo(published.get(i - 1).id()) > 0, "ids in order");

@@ -35,8 +35,12 @@ class StreamReaderTest {
     }
 
     @Test
-    void aReaderThatFellBehindTheTrimmingSaysSoInsteadOfSkipping() throws InterruptedException {
+    void aReaderThatFellBehindTheTrimmingSaysSoInsteadOfSkippingAndReadsTheRetainedEventsAgain()
+            throws InterruptedException {
         try (Jedis jedis = pool.getResource()) {
+            // a retain and a clear were among what was trimmed: this is what Redis holds after them
+            jedis.hset("test:retained", "orders",
+                    "[\"3-0\",[\"topic\",\"orders\",\"type\",\"message\",\"data\",\"3\"]]");
             add(jedis, 1);
             reader.load(jedis);
             assertEquals(new StreamId(1, 0), reader.last());
@@ -51,6 +55,9 @@ class StreamReaderTest {
 
         assertEquals(new StreamId(4, Long.MAX_VALUE), next(listener.lost));
         assertEquals(List.of("5", "6"), List.of(next(listener.stored).data(), next(listener.stored).data()));
+        List<Event> reloaded = next(listener.reloaded);
+        assertEquals(List.of(new StreamId(3, 0)), reloaded.stream().map(Event::id).toList());
+        assertEquals("orders", reloaded.get(0).topic());
     }
 
     @Test
@@ -72,5 +79,6 @@ class StreamReaderTest {
                 next(listener.stored));
         assertEquals(List.of("2", "3", "4", "5"), stored.stream().map(Event::data).toList());
         assertTrue(listener.lost.isEmpty(), listener.lost.toString());
+        assertTrue(listener.reloaded.isEmpty(), "nothing read again without a loss");
     }
 }
