@@ -473,6 +473,65 @@ class ClusterIT {
     }
 
     /** Waits until {@code node} has read what was retained or cleared through the other (it applies it on reading). */
+    /**
+     * The per-stream bound on the cluster: 1,001 retained topics published through node A (in batches), and a
+     * wildcard stream on node B gets the newest {@code herald.limits.retained-per-stream} (1,000), oldest id first,
+     * with {@code retainedTruncated}.
+     */
+    @Test
+    @Order(17)
+    void aStreamGetsAtMostTheBoundOfRetainedEventsOnEitherNode() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int from = 0; from < 1001; from += 100) {
+            StringBuilder batch = new StringBuilder("[");
+            for (int n = from; n < Math.min(1001, from + 100); n++) {
+                batch.append(n == from ? "" : ",").append("{\"topic\":\"cluster-bound/").append(n)
+                        .append("\",\"data\":").append(n).append(",\"retain\":true}");
+            }
+            ids.addAll(acceptedIds(a, batch.append(']').toString()));
+        }
+        String last = ids.get(ids.size() - 1);
+        // a stream resuming from the newest id opens only once node B holds it
+        try (SseStream probe = b.stream("topic=cluster-bound/1000", Map.of("Last-Event-ID", last))) {
+            probe.ready();
+        }
+
+        try (SseStream stream = b.stream("topic=cluster-bound/*")) {
+            List<SseEvent> opening = stream.until(e -> e.type().equals("ready"));
+
+            assertEquals(1002, opening.size());
+            assertEquals(ids.subList(1, 1001), opening.subList(1, 1001).stream().map(SseEvent::id).toList());
+            assertEquals("{\"replayed\":0,\"retained\":1000,\"retainedTruncated\":true}", opening.get(1001).data());
+        }
+    }
+
+    /** Publishes a batch, again after the publish rate's {@code 429} if it comes; the ids of the accepted batch. */
+    private static List<String> acceptedIds(Api node, String json) throws InterruptedException {
+        List<String> ids = new ArrayList<>();
+        awaitTrue(() -> {
+            try {
+                HttpResponse<String> response = node.post("api/events", "application/json",
+                        json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                if (response.statusCode() == 429) {
+                    return false;
+                }
+                assertEquals(202, response.statusCode(), response.body());
+                Matcher each = Pattern.compile("\"([^\",\\[\\]]+)\"").matcher(
+                        response.body().substring(response.body().indexOf('[')));
+                while (each.find()) {
+                    ids.add(each.group(1));
+                }
+                return true;
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }, "a batch was refused by the publish rate for 30 s");
+        return ids;
+    }
+
     private static void awaitRetained(Api node, String topic, String expected) throws InterruptedException {
         awaitTrue(() -> get(node, "api/retained?topic=" + topic).body().equals(expected),
                 "the node's retained events of " + topic + " are not " + expected);
