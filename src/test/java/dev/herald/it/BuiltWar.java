@@ -1,11 +1,18 @@
 package dev.herald.it;
 
 import java.io.File;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.jboss.shrinkwrap.api.ShrinkWrap;
 import org.jboss.shrinkwrap.api.asset.StringAsset;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
-/** The WAR that {@code mvn package} built, as the integration tests deploy it. */
+/**
+ * The WAR that {@code mvn package} built, as the integration tests deploy it: the built file, with a web.xml that
+ * sets its context parameters, as a deployer would. Each WAR carries its own settings, so no JVM-wide system
+ * property leaks from one deployment into another in the same server (a WAR that verifies tokens with a JWKS must not
+ * also see the test secret: Herald refuses more than one key source).
+ */
 final class BuiltWar {
 
     static final String MISCONFIGURED = "misconfigured";
@@ -16,49 +23,64 @@ final class BuiltWar {
     private BuiltWar() {
     }
 
-    /** Exactly the built file, deployed as {@code herald.war}. */
+    /** The built WAR as {@code herald.war}, verifying tokens with the test secret ({@link Tokens#SECRET}). */
     static WebArchive load() {
+        return configured("herald", Map.of());
+    }
+
+    /**
+     * The built WAR as {@code <name>.war}, with the test secret and {@code parameters} (which win over it; a
+     * parameter given as null is left out, so {@code herald.jwt.secret=null} deploys a WAR without the secret).
+     */
+    static WebArchive configured(String name, Map<String, String> parameters) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("herald.jwt.secret", Tokens.SECRET);
+        all.putAll(parameters);
+        StringBuilder xml = new StringBuilder("<web-app xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" version=\"6.0\">\n");
+        all.forEach((key, value) -> {
+            if (value != null) {
+                xml.append("  <context-param><param-name>").append(key).append("</param-name><param-value>")
+                        .append(escaped(value)).append("</param-value></context-param>\n");
+            }
+        });
+        xml.append("</web-app>\n");
+        return ShrinkWrap.create(WebArchive.class, name + ".war").merge(built()).setWebXML(new StringAsset(xml.toString()));
+    }
+
+    /** Exactly the file {@code mvn package} built. */
+    private static WebArchive built() {
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("herald.war")));
+    }
+
+    private static String escaped(String value) {
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 
     /** The built WAR as a deployer might misconfigure it: a web.xml sets a history of 0 events (allowed: 1..1000000). */
     static WebArchive misconfigured() {
-        return ShrinkWrap.create(WebArchive.class, MISCONFIGURED + ".war").merge(load()).setWebXML(new StringAsset("""
-                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                  <context-param>
-                    <param-name>herald.history.size</param-name>
-                    <param-value>0</param-value>
-                  </context-param>
-                </web-app>
-                """));
+        return configured(MISCONFIGURED, Map.of("herald.history.size", "0"));
     }
 
     /**
      * The built WAR with tight limits, as a deployer would set them in a web.xml: 4 streams on the node, 2 per
-     * address, 3 events per second (and batches of at most 5, so the bucket holds 5), 127.0.0.1 a trusted proxy, one other origin allowed, streams that last
-     * at most 10 seconds.
+     * address, 3 events per second (and batches of at most 5, so the bucket holds 5), 127.0.0.1 a trusted proxy, one
+     * other origin allowed, streams that last at most 10 seconds.
      */
     static WebArchive limited() {
-        return ShrinkWrap.create(WebArchive.class, LIMITED + ".war").merge(load()).setWebXML(new StringAsset("""
-                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                  <context-param><param-name>herald.limits.connections</param-name><param-value>4</param-value></context-param>
-                  <context-param><param-name>herald.limits.connections-per-address</param-name><param-value>2</param-value></context-param>
-                  <context-param><param-name>herald.limits.publish-per-second</param-name><param-value>3</param-value></context-param>
-                  <context-param><param-name>herald.publish.batch-max</param-name><param-value>5</param-value></context-param>
-                  <context-param><param-name>herald.trusted-proxies</param-name><param-value>127.0.0.1</param-value></context-param>
-                  <context-param><param-name>herald.cors.origins</param-name><param-value>%s</param-value></context-param>
-                  <context-param><param-name>herald.stream.max-lifetime</param-name><param-value>10s</param-value></context-param>
-                </web-app>
-                """.formatted(ALLOWED_ORIGIN)));
+        Map<String, String> limits = new LinkedHashMap<>();
+        limits.put("herald.limits.connections", "4");
+        limits.put("herald.limits.connections-per-address", "2");
+        limits.put("herald.limits.publish-per-second", "3");
+        limits.put("herald.publish.batch-max", "5");
+        limits.put("herald.trusted-proxies", "127.0.0.1");
+        limits.put("herald.cors.origins", ALLOWED_ORIGIN);
+        limits.put("herald.stream.max-lifetime", "10s");
+        return configured(LIMITED, limits);
     }
 
     /** The built WAR with at most 3 topics that have a retained event, and at most 2 retained events per stream. */
     static WebArchive retainedSmall() {
-        return ShrinkWrap.create(WebArchive.class, RETAINED_SMALL + ".war").merge(load()).setWebXML(new StringAsset("""
-                <web-app xmlns="https://jakarta.ee/xml/ns/jakartaee" version="6.0">
-                  <context-param><param-name>herald.retained.max-topics</param-name><param-value>3</param-value></context-param>
-                  <context-param><param-name>herald.limits.retained-per-stream</param-name><param-value>2</param-value></context-param>
-                </web-app>
-                """));
+        return configured(RETAINED_SMALL, Map.of("herald.retained.max-topics", "3",
+                "herald.limits.retained-per-stream", "2"));
     }
 }

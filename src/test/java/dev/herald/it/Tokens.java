@@ -13,7 +13,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 
-/** JWTs for the test servers, signed with the secret they run with ({@code herald.jwt.secret} in the pom). */
+/** JWTs for the test servers, signed with the secret the test WARs are deployed with ({@code herald.jwt.secret} in their web.xml, see {@link BuiltWar}). */
 final class Tokens {
 
     static final String SECRET = System.getProperty("it.jwt.secret", "herald-integration-test-secret-0123456789");
