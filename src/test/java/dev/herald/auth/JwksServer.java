@@ -145,6 +145,13 @@ public final class JwksServer implements AutoCloseable {
         published.add(key);
     }
 
+    /** Publishes the key {@code kid} made here before, unless it is published already. */
+    public void publishMade(String kid) {
+        if (published.stream().noneMatch(key -> key.getKeyID().equals(kid))) {
+            published.add(made.get(kid));
+        }
+    }
+
     public void unpublish(String kid) {
         published.removeIf(key -> key.getKeyID().equals(kid));
     }
