@@ -582,6 +582,47 @@ class HubTest {
         }
     }
 
+    @Test
+    void aStreamWhoseBlockWasReadJustBeforeItsSubjectWasEndedAndBlockedIsRefused() throws Exception {
+        // the in-memory backbone, with its first read of a block held until the test lets it go
+        InMemoryBackbone memory = new InMemoryBackbone(CONFIG.historySize(), CONFIG.retainedMaxTopics());
+        java.util.concurrent.CountDownLatch read = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        Backbone paused = (Backbone) java.lang.reflect.Proxy.newProxyInstance(Backbone.class.getClassLoader(),
+                new Class<?>[] {Backbone.class}, (proxy, method, args) -> {
+                    Object answer;
+                    try {
+                        answer = method.invoke(memory, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("blockedUntil") && read.getCount() > 0) {
+                        read.countDown();
+                        assertTrue(go.await(10, TimeUnit.SECONDS));
+                    }
+                    return answer;
+                });
+        Hub racing = new Hub(CONFIG, Clock.systemUTC(), paused, delivery, metrics);
+        memory.start(racing);
+        racing.runtimeStarted(sse);
+        try {
+            Future<Hub.Admission> connecting = publisher.submit(
+                    () -> admit(racing, Listeners.token("alice", List.of(), List.of())));
+            assertTrue(read.await(10, TimeUnit.SECONDS));
+
+            // no stream of alice is registered yet, so the end finds none
+            assertEquals(0, racing.endSubject("alice", Duration.ofHours(1)));
+            go.countDown();
+
+            Hub.Admission admission = connecting.get(10, TimeUnit.SECONDS);
+            assertNull(admission.subscriber(), "a stream slipped past the block");
+            assertTrue(admission.blockedUntil() != null);
+        } finally {
+            go.countDown();
+            racing.close();
+        }
+    }
+
     /** Asks {@code to} for a stream of {@code listener}, however it answers. */
     private Hub.Admission admit(Hub to, Access.Listener listener) {
         RecordingOutput sink = new RecordingOutput(container, false);
