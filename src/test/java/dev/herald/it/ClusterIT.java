@@ -192,6 +192,42 @@ class ClusterIT {
     }
 
     @Test
+    @Order(4)
+    void oneDeleteOfASubjectOnNodeAEndsItsStreamsOnBothNodesAndItsBlockHoldsOnNodeB() throws Exception {
+        String admin = Tokens.signed(Tokens.SECRET, List.of("$admin"), List.of(), "ops",
+                java.time.Instant.now().plusSeconds(600), null);
+        Map<String, String> alice = Map.of("Authorization", "Bearer " + Tokens.signed(Tokens.SECRET, List.of(),
+                List.of(), "cluster-alice", java.time.Instant.now().plusSeconds(600), null));
+        try (SseStream watcher = a.stream("topic=$presence");
+                SseStream onA = a.stream("topic=subjects", alice);
+                SseStream onB = b.stream("topic=subjects", alice)) {
+            watcher.ready();
+            onA.ready();
+            String clientOnB = clientId(onB.next());
+            String seen = "{\"clientId\":\"" + clientOnB + "\",\"topics\":[\"subjects\"],\"sub\":\"cluster-alice\"}";
+            assertEquals(seen, watcher.await(e -> "join".equals(e.type()) && e.data().contains(clientOnB)).data());
+            awaitTrue(() -> get(a, "api/clients").body().contains("\"sub\":\"cluster-alice\"}"),
+                    "B's client not listed on A with its subject");
+
+            HttpResponse<String> ended = a.delete("api/clients?sub=cluster-alice&for=60", admin);
+
+            // A counts its own: B ends its streams as the command reaches it
+            assertEquals("{\"ended\":1}", ended.body());
+            onA.awaitEnd();
+            onB.awaitEnd();
+            assertEquals(seen, watcher.await(e -> "leave".equals(e.type()) && e.data().contains(clientOnB)).data());
+        }
+        Map<String, String> asStream = new java.util.HashMap<>(alice);
+        asStream.put("Accept", "text/event-stream");
+        HttpResponse<String> refused = b.get("api/events?topic=subjects", asStream);
+        assertEquals(403, refused.statusCode(), refused.body());
+        assertTrue(refused.body().startsWith("{\"error\":\"subject_blocked\""), refused.body());
+        try (SseStream other = b.stream("topic=subjects")) {
+            other.ready();
+        }
+    }
+
+    @Test
     @Order(5)
     void aPublishRetriedOnTheOtherNodeWithItsIdempotencyKeyIsStoredOnce() throws Exception {
         String event = "{\"topic\":\"once\",\"data\":{\"order\":7}}";
