@@ -3,6 +3,8 @@ package dev.herald.app;
 import dev.herald.auth.Access;
 import dev.herald.auth.ClientAddress;
 import dev.herald.auth.ProviderKeys;
+import dev.herald.auth.hook.AuthorizationHook;
+import dev.herald.auth.hook.HookFilter;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.Backbones;
 import dev.herald.config.HeraldConfig;
@@ -12,9 +14,12 @@ import dev.herald.stream.Delivery;
 import dev.herald.stream.Hub;
 import dev.herald.stream.Sweep;
 import dev.herald.web.Components;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterRegistration;
 import jakarta.servlet.ServletContext;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 
 /**
  * One deployment of Herald: makes its parts in order, puts them where the web boundary finds them, and closes
@@ -29,15 +34,18 @@ final class Node implements AutoCloseable {
     private final Sweep sweep;
     /** The identity provider's keys and their thread, or null without a provider. */
     private final ProviderKeys providerKeys;
+    /** The application's authorization hook and its threads, or null without {@code herald.auth.hook-url}. */
+    private final AuthorizationHook hook;
 
     private Node(Backbone backbone, HeraldMetrics metrics, Delivery delivery, Hub hub, Sweep sweep,
-            ProviderKeys providerKeys) {
+            ProviderKeys providerKeys, AuthorizationHook hook) {
         this.backbone = backbone;
         this.metrics = metrics;
         this.delivery = delivery;
         this.hub = hub;
         this.sweep = sweep;
         this.providerKeys = providerKeys;
+        this.hook = hook;
     }
 
     static Node start(HeraldConfig config, ServletContext context) {
@@ -61,17 +69,36 @@ final class Node implements AutoCloseable {
                 new PublishRate(config.limits().publishPerSecond(), config.batch().maxEvents()));
         Components.put(context, HeraldMetrics.class, metrics);
         Components.put(context, Hub.class, hub);
+        AuthorizationHook hook = config.hook().isSet() ? startHook(config, clock, hub, context) : null;
         if (providerKeys != null) {
             Components.put(context, ProviderKeys.class, providerKeys);
             // last, and not awaited: nothing after it can fail the start and leave its thread running
             providerKeys.start();
         }
-        return new Node(backbone, metrics, delivery, hub, sweep, providerKeys);
+        return new Node(backbone, metrics, delivery, hub, sweep, providerKeys, hook);
+    }
+
+    /**
+     * The hook, its cache purged whenever a subject's streams end (here or, through the backbone, on another node),
+     * and its filter on {@code /api/events}, mapped after the annotated filters ({@code isMatchAfter}) so that the
+     * origin check runs before any cookie reaches the application.
+     */
+    private static AuthorizationHook startHook(HeraldConfig config, Clock clock, Hub hub, ServletContext context) {
+        AuthorizationHook hook = new AuthorizationHook(config.hook(), clock);
+        hub.whenSubjectEnds(hook::purge);
+        Components.put(context, AuthorizationHook.class, hook);
+        FilterRegistration.Dynamic filter = context.addFilter("herald-hook", HookFilter.class);
+        filter.setAsyncSupported(true);
+        filter.addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/api/events");
+        return hook;
     }
 
     /** Ends every stream, then stops the threads and connections that served them. */
     @Override
     public void close() {
+        if (hook != null) {
+            hook.close();
+        }
         if (providerKeys != null) {
             providerKeys.close();
         }

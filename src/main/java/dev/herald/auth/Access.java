@@ -5,6 +5,7 @@ import dev.herald.history.Topics;
 import dev.herald.web.ApiException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
+import java.util.List;
 import java.util.logging.Logger;
 
 /**
@@ -17,6 +18,11 @@ public final class Access {
 
     /** The container role that may publish, as the deployer maps it to users (a Tomcat realm, Payara's security). */
     public static final String PUBLISHER_ROLE = "herald-publisher";
+    /**
+     * The request attribute holding the {@link Grants} the application's hook gave this request's cookie: set by
+     * {@code auth.hook.HookFilter} on the server side only, before the stream's resource runs.
+     */
+    public static final String HOOK_GRANTS = Access.class.getName() + ".hookGrants";
     private static final Logger LOG = Logger.getLogger(Access.class.getName());
 
     private final boolean open;
@@ -100,7 +106,27 @@ public final class Access {
             return new Listener(Caller.token(verify(credentials.listeningToken())), listening);
         }
         Credentials.ContainerUser user = credentials.containerUser();
-        return new Listener(user == null ? Caller.NOBODY : Caller.user(user), listening);
+        if (user != null) {
+            return new Listener(Caller.user(user), listening);
+        }
+        if (request.getAttribute(HOOK_GRANTS) instanceof Grants hook) {
+            return new Listener(Caller.token(hook), listening);
+        }
+        return new Listener(Caller.NOBODY, listening);
+    }
+
+    /**
+     * Whether the application's hook must say who opens this stream: not open, no token (an invalid one is still a
+     * 401 of its own), no container user (already known: the realm decides, as without a hook), and an entry of
+     * {@code topics} that may reach what takes a grant. Basic credentials are checked here, as {@link #listener}
+     * would; a wrong one is a 401.
+     */
+    public boolean needsHook(HttpServletRequest request, List<String> topics) {
+        if (open || topics.stream().noneMatch(listening::mayNeedGrant)) {
+            return false;
+        }
+        Credentials credentials = Credentials.of(request);
+        return credentials.listeningToken() == null && credentials.containerUser() == null;
     }
 
     /** A subscriber, and the rules it is held to. */

@@ -39,6 +39,18 @@ final class ListenPolicy {
         return own || grants.maySubscribe(topic);
     }
 
+    /**
+     * Whether a subscription entry may reach what takes a grant: {@code $presence} or a private topic by name, or a
+     * wildcard overlapping a private pattern. Herald's own names are never reached through a wildcard.
+     */
+    boolean mayNeedGrant(String entry) {
+        if (!TopicPattern.isWildcard(entry)) {
+            return needsGrant(entry);
+        }
+        TopicPattern wildcard = new TopicPattern(entry);
+        return privateTopics.stream().anyMatch(wildcard::overlaps);
+    }
+
     /** Whether listening to {@code topic} takes more than being anyone: the same answer for every caller. */
     boolean needsGrant(String topic) {
         return topic.equals(Topics.PRESENCE) || privateTopics.stream().anyMatch(pattern -> pattern.matches(topic));

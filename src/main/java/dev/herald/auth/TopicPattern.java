@@ -49,6 +49,25 @@ public record TopicPattern(String pattern) {
         return covering;
     }
 
+    /**
+     * Whether some topic matches both this pattern and {@code other}: {@code *} overlaps every pattern; two
+     * {@code prefix/*} overlap when one prefix starts with the other ({@code a/*} and {@code a/b/*}); a name overlaps
+     * a pattern that matches it. How Herald tells that a wildcard subscription may reach a private topic.
+     */
+    public boolean overlaps(TopicPattern other) {
+        if (pattern.equals(EVERY_TOPIC) || other.pattern.equals(EVERY_TOPIC)) {
+            return true;
+        }
+        boolean under = pattern.endsWith(UNDER);
+        boolean otherUnder = other.pattern.endsWith(UNDER);
+        if (under && otherUnder) {
+            String prefix = pattern.substring(0, pattern.length() - 1);
+            String otherPrefix = other.pattern.substring(0, other.pattern.length() - 1);
+            return prefix.startsWith(otherPrefix) || otherPrefix.startsWith(prefix);
+        }
+        return under ? matches(other.pattern) : other.matches(pattern);
+    }
+
     /** Whether this pattern covers {@code topic}; null stands for an event without a topic. */
     public boolean matches(String topic) {
         if (pattern.equals(EVERY_TOPIC)) {

@@ -27,7 +27,8 @@ public record HeraldConfig(
         Batch batch,
         int retainedMaxTopics,
         int retainedPerStream,
-        Jwt jwt) {
+        Jwt jwt,
+        Hook hook) {
 
     /**
      * Settings for the old 18 components, for tests that build settings by hand: no identity provider, no issuer,
@@ -40,6 +41,30 @@ public record HeraldConfig(
         this(retryMs, heartbeatSeconds, historySize, topicsPerConnection, eventMaxBytes, subscriberQueueSize, redisUri,
                 open, jwtSecret, jwtPublicKey, privateTopics, limits, corsOrigins, maxLifetimeSeconds,
                 historyMaxAgeSeconds, batch, retainedMaxTopics, retainedPerStream, Jwt.NONE);
+    }
+
+    /** Settings for the 19 components before the authorization hook, for tests that build settings by hand. */
+    public HeraldConfig(int retryMs, int heartbeatSeconds, int historySize, int topicsPerConnection, int eventMaxBytes,
+            int subscriberQueueSize, RedisUri redisUri, boolean open, String jwtSecret, String jwtPublicKey,
+            List<String> privateTopics, Limits limits, List<String> corsOrigins, int maxLifetimeSeconds,
+            int historyMaxAgeSeconds, Batch batch, int retainedMaxTopics, int retainedPerStream, Jwt jwt) {
+        this(retryMs, heartbeatSeconds, historySize, topicsPerConnection, eventMaxBytes, subscriberQueueSize, redisUri,
+                open, jwtSecret, jwtPublicKey, privateTopics, limits, corsOrigins, maxLifetimeSeconds,
+                historyMaxAgeSeconds, batch, retainedMaxTopics, retainedPerStream, jwt, Hook.NONE);
+    }
+
+    /**
+     * The application's authorization hook: the URL Herald asks who a cookie-bearing stream is ({@code url}, null
+     * when unset: no hook), how long it waits, how many calls it has in flight, and how long it keeps an answer.
+     */
+    public record Hook(String url, int timeoutMs, int concurrency, int cacheSeconds) {
+
+        public static final Hook NONE = new Hook(null, DEFAULT_HOOK_TIMEOUT_MS, DEFAULT_HOOK_CONCURRENCY,
+                DEFAULT_HOOK_CACHE_SECONDS);
+
+        public boolean isSet() {
+            return url != null;
+        }
     }
 
     /**
@@ -84,6 +109,13 @@ public record HeraldConfig(
     public static final String JWT_ROLES_CLAIM = "herald.jwt.roles-claim";
     public static final String JWT_JWKS_REFRESH_SECONDS = "herald.jwt.jwks-refresh-seconds";
     static final int DEFAULT_JWKS_REFRESH_SECONDS = 300;
+    public static final String HOOK_URL = "herald.auth.hook-url";
+    public static final String HOOK_TIMEOUT_MS = "herald.auth.hook-timeout-ms";
+    public static final String HOOK_CONCURRENCY = "herald.auth.hook-concurrency";
+    public static final String HOOK_CACHE_SECONDS = "herald.auth.hook-cache-seconds";
+    static final int DEFAULT_HOOK_TIMEOUT_MS = 2000;
+    static final int DEFAULT_HOOK_CONCURRENCY = 64;
+    static final int DEFAULT_HOOK_CACHE_SECONDS = 30;
     public static final String PRIVATE_TOPICS = "herald.topics.private";
     public static final String CONNECTIONS = "herald.limits.connections";
     public static final String CONNECTIONS_PER_ADDRESS = "herald.limits.connections-per-address";
@@ -150,7 +182,15 @@ public record HeraldConfig(
                         reader.claimPath(JWT_ROLES_CLAIM),
                         // a provider rotates keys over days and the unknown-kid fetch covers the gap; at least
                         // 10 s (the refetch floor), at most a day, so a removed key stops working within one
-                        reader.integer(JWT_JWKS_REFRESH_SECONDS, DEFAULT_JWKS_REFRESH_SECONDS, 10, 86_400)));
+                        reader.integer(JWT_JWKS_REFRESH_SECONDS, DEFAULT_JWKS_REFRESH_SECONDS, 10, 86_400)),
+                new Hook(reader.hookUrl(HOOK_URL),
+                        // a browser waits this long for its stream at worst; past 30 s the application is down
+                        reader.integer(HOOK_TIMEOUT_MS, DEFAULT_HOOK_TIMEOUT_MS, 100, 30_000),
+                        // each call in flight holds one of Herald's threads (not a request's) and one of the
+                        // application's: a reconnect storm must not become a storm against the application
+                        reader.integer(HOOK_CONCURRENCY, DEFAULT_HOOK_CONCURRENCY, 1, 1024),
+                        // how long a logged-out session keeps listening unless DELETE ?sub= purges it (0: no cache)
+                        reader.integer(HOOK_CACHE_SECONDS, DEFAULT_HOOK_CACHE_SECONDS, 0, 3600)));
         config.checkTokenSources();
         return config;
     }
@@ -206,6 +246,10 @@ public record HeraldConfig(
         map.put(JWT_AUDIENCE, jwt.audience() == null ? "(unset)" : jwt.audience());
         map.put(JWT_ROLES_CLAIM, jwt.rolesClaim() == null ? "(unset)" : jwt.rolesClaim());
         map.put(JWT_JWKS_REFRESH_SECONDS, jwt.jwksRefreshSeconds() + "s");
+        map.put(HOOK_URL, hook.url() == null ? "(unset)" : hook.url());
+        map.put(HOOK_TIMEOUT_MS, hook.timeoutMs() + "ms");
+        map.put(HOOK_CONCURRENCY, hook.concurrency());
+        map.put(HOOK_CACHE_SECONDS, hook.cacheSeconds() + "s");
         map.put(PRIVATE_TOPICS, String.join(",", privateTopics));
         map.put(CONNECTIONS, limits.connections());
         map.put(CONNECTIONS_PER_ADDRESS, limits.connectionsPerAddress());
@@ -314,6 +358,40 @@ public record HeraldConfig(
                 throw new InvalidConfigException(key, "a URL with user info or a fragment is not a provider's URL");
             }
             return raw;
+        }
+
+        /**
+         * The hook's URL: {@code https:}, or {@code http:} to a loopback address only, since the request carries the
+         * user's cookie, which must not cross a network in clear. No user info (it would be logged), no fragment.
+         */
+        String hookUrl(String key) {
+            String raw = text(key);
+            if (raw == null) {
+                return null;
+            }
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(raw);
+            } catch (java.net.URISyntaxException e) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not a URL: " + e.getReason());
+            }
+            if (uri.getHost() == null || uri.getUserInfo() != null || uri.getFragment() != null) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not an http(s) URL with a host and without "
+                        + "user info or a fragment");
+            }
+            boolean https = "https".equalsIgnoreCase(uri.getScheme());
+            if (!https && !("http".equalsIgnoreCase(uri.getScheme()) && isLoopback(uri.getHost()))) {
+                throw new InvalidConfigException(key, "'" + raw + "' must be https:, or http: to a loopback address "
+                        + "(127.0.0.1, [::1], localhost): the request carries the user's cookie");
+            }
+            return raw;
+        }
+
+        /** Loopback by its text, never by a DNS look-up: a name that resolves to 127.0.0.1 today may not tomorrow. */
+        private static boolean isLoopback(String host) {
+            String h = host.toLowerCase(java.util.Locale.ROOT);
+            return h.equals("localhost") || h.equals("[::1]") || h.equals("[0:0:0:0:0:0:0:1]")
+                    || h.matches("127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}");
         }
 
         /** A dot-separated path of claim names, such as {@code realm_access.roles}. */

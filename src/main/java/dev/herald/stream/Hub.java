@@ -24,7 +24,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -71,6 +73,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * without it by a subscribe that checks its subject's block first, so that it can tell one ran meanwhile.
      */
     private volatile long subjectEnds;
+    private final List<Consumer<String>> subjectEndWatchers = new CopyOnWriteArrayList<>();
 
     /** A hub that receives nothing until {@code backbone.start(hub)}, and delivers nothing until {@link #runtimeStarted}. */
     public Hub(HeraldConfig config, Clock clock, Backbone backbone, Delivery delivery, HeraldMetrics metrics) {
@@ -279,6 +282,14 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         return endLocalSubject(subject);
     }
 
+    /**
+     * Tells {@code watcher} of every subject whose streams end on this node, by an admin here or on another node:
+     * how what is kept about a subject elsewhere (the authorization hook's answers) is forgotten on every node.
+     */
+    public void whenSubjectEnds(Consumer<String> watcher) {
+        subjectEndWatchers.add(watcher);
+    }
+
     /** Another node passes on the end of a subject's streams: this node ends those it holds. */
     @Override
     public void subjectEnded(String subject) {
@@ -290,6 +301,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * is not worth an index that every connect and disconnect would keep up.
      */
     private int endLocalSubject(String subject) {
+        // first, so that no stream reconnecting after its end finds what was known of the subject before
+        subjectEndWatchers.forEach(watcher -> watcher.accept(subject));
         List<Subscriber> ending = new ArrayList<>();
         synchronized (lock) {
             subjectEnds++;

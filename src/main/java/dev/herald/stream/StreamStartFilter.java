@@ -14,8 +14,9 @@ import java.io.IOException;
 /**
  * Starts a new stream's writes once the JAX-RS runtime has returned from the request. The runtime still touches
  * the response after the resource method returns, so writing from another thread before then would race with it.
+ * Also on an asynchronous dispatch: a stream the application's hook authorised reaches the resource that way.
  */
-@WebFilter(urlPatterns = "/api/events", asyncSupported = true, dispatcherTypes = DispatcherType.REQUEST)
+@WebFilter(urlPatterns = "/api/events", asyncSupported = true, dispatcherTypes = {DispatcherType.REQUEST, DispatcherType.ASYNC})
 public class StreamStartFilter extends HttpFilter {
 
     private static final String SUBSCRIBER = StreamStartFilter.class.getName() + ".subscriber";
