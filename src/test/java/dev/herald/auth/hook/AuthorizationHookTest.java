@@ -302,6 +302,19 @@ class AuthorizationHookTest {
         assertSame(granted, cache.get("k" + HookCache.MAX_ENTRIES));
     }
 
+    @Test
+    void aJvmWideCookieHandlerStopsTheCallsRatherThanMixUsersCookies() throws Exception {
+        java.net.CookieHandler.setDefault(new java.net.CookieManager());
+        try {
+            HookAnswer answer = answer(hook().ask("session=s", List.of("t")));
+            assertEquals(HookAnswer.Kind.UNAVAILABLE, answer.kind());
+            assertTrue(answer.reason().contains("CookieHandler"), answer.reason());
+            assertTrue(calls.isEmpty());
+        } finally {
+            java.net.CookieHandler.setDefault(null);
+        }
+    }
+
     static final class MovableClock extends Clock {
 
         private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
