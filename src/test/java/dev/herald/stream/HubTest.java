@@ -554,6 +554,25 @@ class HubTest {
     }
 
     @Test
+    void whatIsKeptOfASubjectIsToldOfItsEndHereAndFromAnotherNodeBeforeItsStreamsEnd() throws InterruptedException {
+        RecordingOutput alice = subscribe(List.of("news"), Listeners.token("alice", List.of(), List.of()));
+        alice.until(e -> named(e, "ready"));
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Boolean> endedWhenTold = new java.util.concurrent.CopyOnWriteArrayList<>();
+        hub.whenSubjectEnds(subject -> {
+            told.add(subject);
+            endedWhenTold.add(hub.localClientCount() == 0);
+        });
+
+        hub.endSubject("alice", null);
+        hub.subjectEnded("bob");
+
+        assertEquals(List.of("alice", "bob"), told);
+        assertEquals(false, endedWhenTold.get(0), "told before alice's stream ended");
+        assertTrue(alice.awaitEnded());
+    }
+
+    @Test
     void aBlockedSubjectsNewStreamsAreRefusedUntilTheBlockEndsAndOthersAreNot() throws InterruptedException {
         MovableClock clock = new MovableClock();
         Hub blocking = started(CONFIG, clock);
