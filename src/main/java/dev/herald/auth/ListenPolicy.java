@@ -23,7 +23,8 @@ final class ListenPolicy {
         if (caller.grants() == null) {
             return Verdict.unknownCaller("'" + topic + "' is private: subscribing needs a token that grants it");
         }
-        return Verdict.forbidden("the token does not grant subscribing to '" + topic + "'");
+        return Verdict.forbidden("the token (or the application's hook) does not grant subscribing to '" + topic
+                + "'");
     }
 
     /** {@link #decide}'s answer without its reason: a wildcard's filter asks this for every private event. */
