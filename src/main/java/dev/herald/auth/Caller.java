@@ -28,6 +28,11 @@ public record Caller(boolean anyone, Grants grants, Credentials.ContainerUser us
         return user != null && user.publisher();
     }
 
+    /** The subject ({@code sub}) of this caller's token, or null: no token, or a token without one. */
+    public String subject() {
+        return grants == null ? null : grants.subject();
+    }
+
     /** When a stream of this caller must end: its token's expiry, or null. */
     public Instant expiresAt() {
         return grants == null ? null : grants.expiresAt();

@@ -7,6 +7,8 @@ import dev.herald.history.Evicted;
 import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.HeldEvents;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
@@ -86,6 +88,30 @@ public interface Backbone extends AutoCloseable {
     /** Asks the node that holds {@code clientId} to end its stream; false when no other node lists it. */
     boolean kick(String clientId);
 
+    /**
+     * Asks every other node to end each stream of {@code subject} ({@link Listener#subjectEnded}); does not wait for
+     * them. Nothing to do when there is no other node.
+     *
+     * @throws UnavailableException when the other nodes cannot be reached
+     */
+    void endSubject(String subject);
+
+    /**
+     * Refuses new streams of {@code subject} on every node for {@code duration} from {@code now}: a block of the same
+     * subject set before is replaced (so a shorter one shortens it).
+     *
+     * @throws BlockedFullException when this backbone holds as many blocks as it can, none of them expired
+     * @throws UnavailableException when the block could not be stored
+     */
+    void blockSubject(String subject, Instant now, Duration duration);
+
+    /**
+     * Until when new streams of {@code subject} are refused, or null when they are not.
+     *
+     * @throws UnavailableException when the backbone cannot say
+     */
+    Instant blockedUntil(String subject, Instant now);
+
     /** A name for logs and health: {@code memory} or {@code redis}. */
     String name();
 
@@ -140,6 +166,9 @@ public interface Backbone extends AutoCloseable {
         /** Another node asks this one to end a client's stream, if it holds it. */
         void kicked(String clientId);
 
+        /** Another node asks this one to end every stream of {@code subject} it holds. */
+        void subjectEnded(String subject);
+
         /** A command to the backbone failed (counted, the backbone logs the outage itself). */
         void backboneFailed();
     }
@@ -171,6 +200,15 @@ public interface Backbone extends AutoCloseable {
         public RetainedFullException(int maxTopics) {
             super(maxTopics + " topics already have a retained event (herald.retained.max-topics); clear one, or "
                     + "replace the retained event of a topic that has one");
+        }
+    }
+
+    /** A block of one more subject than the backbone can hold at once, none of those it holds having expired. */
+    final class BlockedFullException extends RuntimeException {
+
+        public BlockedFullException(int maxBlocks) {
+            super(maxBlocks + " subjects are blocked already on this node; wait for a block to expire, or end the "
+                    + "subject's streams without for=");
         }
     }
 

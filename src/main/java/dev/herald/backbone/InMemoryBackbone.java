@@ -6,6 +6,8 @@ import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.RunId;
 import dev.herald.history.EventDraft;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,6 +25,7 @@ public final class InMemoryBackbone implements Backbone {
     private final IdScheme ids = RunId.scheme(run);
     /** Keys of recent publishes, oldest first; as many as the history holds events (a batch's key counts once). */
     private final Map<String, Remembered> keys;
+    private final SubjectBlocks blocks = new SubjectBlocks(SubjectBlocks.MAX_BLOCKS);
     private Listener listener;
     private long sequence;
 
@@ -154,6 +157,21 @@ public final class InMemoryBackbone implements Backbone {
     @Override
     public boolean kick(String clientId) {
         return false;
+    }
+
+    /** There is no other node. */
+    @Override
+    public void endSubject(String subject) {
+    }
+
+    @Override
+    public void blockSubject(String subject, Instant now, Duration duration) {
+        blocks.block(subject, now.plus(duration), now);
+    }
+
+    @Override
+    public Instant blockedUntil(String subject, Instant now) {
+        return blocks.until(subject, now);
     }
 
     @Override

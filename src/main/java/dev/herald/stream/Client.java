@@ -10,9 +10,10 @@ import java.util.List;
  * @param address the client address the connection limits counted
  * @param expiresAt when its authorisation (a token) expires, or null when it has none
  * @param endsAt when it ends to rebalance nodes: {@code herald.stream.max-lifetime}, less up to a tenth
+ * @param subject the {@code sub} of the token that authorised it, or null (anonymous, a container user, herald.open)
  */
 record Client(String clientId, List<String> topics, boolean envelope, String address, Instant connectedAt,
-        Instant expiresAt, Instant endsAt) {
+        Instant expiresAt, Instant endsAt, String subject) {
 
     Client {
         topics = List.copyOf(topics);
@@ -20,6 +21,6 @@ record Client(String clientId, List<String> topics, boolean envelope, String add
 
     /** As {@code GET /api/clients} lists it, and as presence and other nodes see it. */
     ClientInfo info() {
-        return new ClientInfo(clientId, topics, connectedAt.toString());
+        return new ClientInfo(clientId, topics, connectedAt.toString(), subject);
     }
 }

@@ -1,9 +1,11 @@
 package dev.herald.stream;
 
 import dev.herald.auth.Access;
+import dev.herald.backbone.Backbone;
 import dev.herald.json.Json;
 import dev.herald.web.ApiException;
 import dev.herald.web.Components;
+import dev.herald.web.QueryString;
 import jakarta.servlet.ServletContext;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.DELETE;
@@ -14,8 +16,10 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.time.Duration;
+import java.util.Map;
 
-/** {@code /api/clients}: the connected clients, oldest first, and ending one of their streams. */
+/** {@code /api/clients}: the connected clients, oldest first, and ending one of their streams, or a subject's. */
 @Path("clients")
 public class ClientsResource {
 
@@ -23,6 +27,13 @@ public class ClientsResource {
     static final int MAX_LISTED = 1000;
     /** Says that only this node's clients are listed: the other nodes could not be asked. */
     static final String PARTIAL = "Herald-Partial";
+    /**
+     * OpenID Connect bounds a {@code sub} to 255 ASCII characters; a longer one is no token's, and it would go into a
+     * Redis key and a message to every node.
+     */
+    static final int MAX_SUBJECT_LENGTH = 255;
+    /** A block lasts at most a day: a longer ban belongs at the token issuer, which stops issuing the tokens. */
+    static final int MAX_BLOCK_SECONDS = 86_400;
 
     @Context
     private ServletContext context;
@@ -41,6 +52,49 @@ public class ClientsResource {
             case OTHER_NODE -> Response.accepted().build();
             case UNKNOWN -> throw new ApiException(404, "unknown_client", "no node holds the client " + clientId);
         };
+    }
+
+    /**
+     * {@code ?sub=<subject>}: ends every stream of a token subject on every node (a logout, a ban), with
+     * {@code &for=<seconds>} also refusing its new streams that long. Answers how many streams this node ended: the
+     * other nodes end theirs as the command reaches them, unawaited.
+     */
+    @DELETE
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response endSubject(@Context HttpServletRequest request) {
+        Components.get(context, Access.class).checkAdmin(request);
+        QueryString.requireWellFormed(request);
+        String subject = subject(request.getParameterValues("sub"));
+        Duration block = block(request.getParameterValues("for"));
+        try {
+            int ended = Components.get(context, Hub.class).endSubject(subject, block);
+            return Response.ok(Json.write(Map.of("ended", ended))).build();
+        } catch (Backbone.BlockedFullException e) {
+            throw new ApiException(409, "blocked_full", e.getMessage());
+        }
+    }
+
+    private static String subject(String[] values) {
+        if (values == null || values.length != 1 || values[0].isEmpty() || values[0].length() > MAX_SUBJECT_LENGTH) {
+            throw ApiException.badRequest("invalid_sub", "'sub' must be given once, the subject of a token: 1 to "
+                    + MAX_SUBJECT_LENGTH + " characters");
+        }
+        return values[0];
+    }
+
+    /** The block's length, or null without {@code for}. */
+    private static Duration block(String[] values) {
+        if (values == null) {
+            return null;
+        }
+        if (values.length == 1 && values[0].matches("[0-9]{1,5}")) {
+            int seconds = Integer.parseInt(values[0]);
+            if (seconds >= 1 && seconds <= MAX_BLOCK_SECONDS) {
+                return Duration.ofSeconds(seconds);
+            }
+        }
+        throw ApiException.badRequest("invalid_for", "'for' must be given at most once, a whole number of seconds "
+                + "from 1 to " + MAX_BLOCK_SECONDS);
     }
 
     @GET

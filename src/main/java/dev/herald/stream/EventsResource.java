@@ -19,6 +19,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -72,6 +73,10 @@ public class EventsResource {
             async.complete();
             throw refused(admission.refusal());
         }
+        if (admission.blockedUntil() != null) {
+            async.complete();
+            throw blocked(admission.blockedUntil());
+        }
         Subscriber subscriber = admission.subscriber();
         streamEnd.attach(subscriber);
         response.setStatus(HttpServletResponse.SC_OK);
@@ -87,6 +92,15 @@ public class EventsResource {
             return;
         }
         StreamStartFilter.startAfterRuntime(request, subscriber);
+    }
+
+    /**
+     * No {@code Retry-After}: HTTP defines it for 503, 429 and redirects, and a 403 tells a client not to repeat the
+     * request as it is. The detail says until when.
+     */
+    private static ApiException blocked(Instant until) {
+        return new ApiException(403, "subject_blocked", "new streams of this token's subject are refused until "
+                + until + " (an admin ended them with for=)");
     }
 
     private static ApiException refused(ConnectionLimits.Refusal refusal) {

@@ -66,6 +66,11 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     private OutboundEvents events;
     /** Set once, under the lock, when the hub starts to close; volatile so a publish may read it without the lock. */
     private volatile boolean closed;
+    /**
+     * How many times a subject's streams were ended here (by this node or another): changed under the lock, read
+     * without it by a subscribe that checks its subject's block first, so that it can tell one ran meanwhile.
+     */
+    private volatile long subjectEnds;
 
     /** A hub that receives nothing until {@code backbone.start(hub)}, and delivers nothing until {@link #runtimeStarted}. */
     public Hub(HeraldConfig config, Clock clock, Backbone backbone, Delivery delivery, HeraldMetrics metrics) {
@@ -100,8 +105,23 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         return backbone.name();
     }
 
-    /** A new stream, or why this node does not take it. */
-    record Admission(Subscriber subscriber, ConnectionLimits.Refusal refusal) {
+    /**
+     * A new stream, or why this node does not take it: beyond its connection limits ({@code refusal}), or its
+     * subject's new streams are refused until {@code blockedUntil}.
+     */
+    record Admission(Subscriber subscriber, ConnectionLimits.Refusal refusal, Instant blockedUntil) {
+
+        static Admission of(Subscriber subscriber) {
+            return new Admission(subscriber, null, null);
+        }
+
+        static Admission refused(ConnectionLimits.Refusal refusal) {
+            return new Admission(null, refusal, null);
+        }
+
+        static Admission blocked(Instant until) {
+            return new Admission(null, null, until);
+        }
     }
 
     /**
@@ -109,7 +129,8 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
      * events of its topics (unless the catch-up was exact: it had them), ready, then live events, of the topics its
      * entries deliver ({@link TopicEntries#delivers}: its names, and what its wildcards cover that {@code listener}
      * may listen to). {@code complete} completes the request. It ends at its token's expiry, if any. Refused beyond
-     * this node's connection limits.
+     * this node's connection limits, and while its token's subject is blocked ({@link #endSubject}); a stream without
+     * a subject costs no look-up of blocks.
      *
      * @throws HubClosedException when the hub is shutting down
      * @throws Backbone.UnavailableException when the catch-up needs the backbone and it cannot be reached
@@ -122,10 +143,16 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
         List<ClientInfo> elsewhere = subscription.presence() ? presence.elsewhere() : List.of();
         TopicEntries entries = TopicEntries.of(subscription.topics(), listener);
         Instant expiresAt = listener.expiresAt();
+        String subject = listener.caller().subject();
         while (true) {
+            long endsSeen = subjectEnds;
             Instant now = clock.instant();
+            Instant blockedUntil = subject == null ? null : blockedUntil(subject, now);
+            if (blockedUntil != null) {
+                return Admission.blocked(blockedUntil);
+            }
             Client client = new Client(clientIds.next(), subscription.topics(), subscription.envelope(), address,
-                    now, expiresAt, endsAt(now));
+                    now, expiresAt, endsAt(now), subject);
             Subscriber subscriber = new Subscriber(client, out, complete, delivery, config.subscriberQueueSize(),
                     this::ended);
             synchronized (lock) {
@@ -138,9 +165,14 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 if (subscribers.containsKey(client.clientId())) {
                     continue;
                 }
+                if (subject != null && subjectEnds != endsSeen) {
+                    // a subject's streams were ended since the block was read, perhaps with a block: read it again,
+                    // or this stream, missed by the end, would slip past the block too
+                    continue;
+                }
                 ConnectionLimits.Refusal refusal = limits.admit(address);
                 if (refusal != null) {
-                    return new Admission(null, refusal);
+                    return Admission.refused(refusal);
                 }
                 Replay replay = subscription.lastEventId() == null
                         ? new Replay(List.of(), null, history.newestId())
@@ -162,7 +194,7 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
                 routes.add(subscriber, entries);
                 subscriber.open(events.opening(client, subscription.lastEventId(), replay, kept, present,
                         config.retryMs()));
-                return new Admission(subscriber, null);
+                return Admission.of(subscriber);
             }
         }
     }
@@ -228,6 +260,62 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     @Override
     public void kicked(String clientId) {
         endLocal(clientId);
+    }
+
+    /**
+     * Ends every stream of {@code subject} on every node, as a kick does; with {@code block}, also refuses the
+     * subject's new streams on every node for that long, set before any stream ends so that none comes back
+     * meanwhile. The other nodes are asked first and not waited for.
+     *
+     * @return how many streams this node ended
+     * @throws Backbone.BlockedFullException when the block cannot be kept: nothing was ended
+     * @throws Backbone.UnavailableException when the other nodes cannot be reached: nothing was ended
+     */
+    public int endSubject(String subject, Duration block) {
+        if (block != null) {
+            backbone.blockSubject(subject, clock.instant(), block);
+        }
+        backbone.endSubject(subject);
+        return endLocalSubject(subject);
+    }
+
+    /** Another node passes on the end of a subject's streams: this node ends those it holds. */
+    @Override
+    public void subjectEnded(String subject) {
+        endLocalSubject(subject);
+    }
+
+    /**
+     * Ends this node's streams of {@code subject}, found by one pass over its streams: an admin's rare command, which
+     * is not worth an index that every connect and disconnect would keep up.
+     */
+    private int endLocalSubject(String subject) {
+        List<Subscriber> ending = new ArrayList<>();
+        synchronized (lock) {
+            subjectEnds++;
+            for (Subscriber subscriber : subscribers.values()) {
+                if (subject.equals(subscriber.client().subject())) {
+                    ending.add(subscriber);
+                }
+            }
+        }
+        // not under the lock: each end reports to the hub
+        ending.forEach(subscriber -> subscriber.close(Subscriber.CloseReason.KICKED));
+        return ending.size();
+    }
+
+    /**
+     * Until when {@code subject}'s new streams are refused, or null. While the backbone cannot say (Redis is
+     * unreachable), none: a browser's {@code EventSource} gives up for good on an error status, so refusing every
+     * stream with a token during an outage would cost more than a ban that waits for Redis to be back.
+     */
+    private Instant blockedUntil(String subject, Instant now) {
+        try {
+            return backbone.blockedUntil(subject, now);
+        } catch (Backbone.UnavailableException e) {
+            LOG.log(Level.FINE, "a block could not be read; the stream is taken", e);
+            return null;
+        }
     }
 
     /** Ends this node's stream of {@code clientId}; false when it has none. */

@@ -79,6 +79,10 @@ final class Presence {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("clientId", client.clientId());
         data.put("topics", client.topics());
+        if (client.sub() != null) {
+            // absent rather than null for a stream without a subject, as in GET /api/clients
+            data.put("sub", client.sub());
+        }
         return new Event(null, Topics.PRESENCE, type, Json.write(data), null);
     }
 }

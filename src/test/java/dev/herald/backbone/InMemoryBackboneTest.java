@@ -70,6 +70,10 @@ class InMemoryBackboneTest {
             }
 
             @Override
+            public void subjectEnded(String subject) {
+            }
+
+            @Override
             public void backboneFailed() {
             }
         });

@@ -41,8 +41,12 @@ class HubTest {
 
     /** A hub as the composition root makes it: on an in-memory backbone, after the runtime started. */
     private Hub started(HeraldConfig config) {
+        return started(config, Clock.systemUTC());
+    }
+
+    private Hub started(HeraldConfig config, Clock clock) {
         InMemoryBackbone backbone = new InMemoryBackbone(config.historySize(), config.retainedMaxTopics());
-        Hub started = new Hub(config, Clock.systemUTC(), backbone, delivery, metrics);
+        Hub started = new Hub(config, clock, backbone, delivery, metrics);
         backbone.start(started);
         started.runtimeStarted(sse);
         return started;
@@ -499,6 +503,116 @@ class HubTest {
         assertEquals(List.of(a, news, b, none),
                 allOpening.subList(1, 5).stream().map(RecordingOutput.Written::id).toList());
         assertEquals("{\"replayed\":4,\"retained\":0}", allOpening.get(5).data());
+    }
+
+    @Test
+    void presenceAndTheClientListShowAStreamsSubjectAndNoneForOneWithout() throws InterruptedException {
+        RecordingOutput watcher = subscribe(List.of("$presence"), false, null);
+        watcher.until(e -> named(e, "ready"));
+        RecordingOutput alice = subscribe(List.of("news"), Listeners.token("alice", List.of(), List.of()));
+        String aliceId = clientId(alice.next());
+        RecordingOutput anonymous = subscribe(List.of("news"), Listeners.nobody(List.of()));
+        String anonymousId = clientId(anonymous.next());
+
+        assertEquals("{\"clientId\":\"" + aliceId + "\",\"topics\":[\"news\"],\"sub\":\"alice\"}",
+                watcher.next().data());
+        assertEquals("{\"clientId\":\"" + anonymousId + "\",\"topics\":[\"news\"]}", watcher.next().data());
+        List<dev.herald.backbone.ClientInfo> listed = hub.clients(10).clients();
+        assertEquals("alice", listed.stream().filter(c -> c.clientId().equals(aliceId)).findFirst().orElseThrow().sub());
+        assertNull(listed.stream().filter(c -> c.clientId().equals(anonymousId)).findFirst().orElseThrow().sub());
+        assertTrue(dev.herald.json.Json.write(listed).contains("\"sub\":\"alice\""));
+        assertEquals(1, dev.herald.json.Json.write(listed).split("\"sub\"", -1).length - 1,
+                "a client without a subject has no sub field");
+    }
+
+    @Test
+    void endingASubjectEndsItsStreamsAsAKickDoesAndTheOthersStay() throws InterruptedException {
+        RecordingOutput watcher = subscribe(List.of("$presence"), false, null);
+        watcher.until(e -> named(e, "ready"));
+        RecordingOutput first = subscribe(List.of("news"), Listeners.token("alice", List.of(), List.of()));
+        RecordingOutput second = subscribe(List.of("news"), Listeners.token("alice", List.of(), List.of()));
+        RecordingOutput bob = subscribe(List.of("news"), Listeners.token("bob", List.of(), List.of()));
+        RecordingOutput anonymous = subscribe(List.of("news"), Listeners.nobody(List.of()));
+        for (RecordingOutput sink : List.of(first, second, bob, anonymous)) {
+            sink.until(e -> named(e, "ready"));
+        }
+        watcher.until(e -> named(e, "join") && e.data().contains("\"topics\":[\"news\"]}"));
+
+        assertEquals(2, hub.endSubject("alice", null));
+
+        assertTrue(first.awaitEnded());
+        assertTrue(second.awaitEnded());
+        List<String> leaves = List.of(watcher.until(e -> named(e, "leave")).get(0).data(),
+                watcher.until(e -> named(e, "leave")).get(0).data());
+        assertTrue(leaves.stream().allMatch(leave -> leave.endsWith(",\"sub\":\"alice\"}")), leaves.toString());
+        String id = publish("news", "\"still here\"");
+        assertEquals(id, bob.next().id());
+        assertEquals(id, anonymous.next().id());
+        assertEquals(0, hub.endSubject("alice", null));
+        // without a block, the subject may come back at once
+        subscribe(List.of("news"), Listeners.token("alice", List.of(), List.of())).until(e -> named(e, "ready"));
+    }
+
+    @Test
+    void aBlockedSubjectsNewStreamsAreRefusedUntilTheBlockEndsAndOthersAreNot() throws InterruptedException {
+        MovableClock clock = new MovableClock();
+        Hub blocking = started(CONFIG, clock);
+        try {
+            Access.Listener alice = Listeners.token("alice", List.of(), List.of());
+            RecordingOutput open = subscribe(blocking, List.of("news"), false, null, false, "test", alice);
+            open.until(e -> named(e, "ready"));
+
+            assertEquals(1, blocking.endSubject("alice", Duration.ofSeconds(5)));
+
+            assertTrue(open.awaitEnded());
+            Hub.Admission refused = admit(blocking, alice);
+            assertEquals(clock.instant().plusSeconds(5), refused.blockedUntil());
+            assertNull(refused.subscriber());
+            subscribe(blocking, List.of("news"), false, null, false, "test", Listeners.token("bob", List.of(), List.of()))
+                    .until(e -> named(e, "ready"));
+            subscribe(blocking, List.of("news"), false, null, false, "test", Listeners.nobody(List.of()))
+                    .until(e -> named(e, "ready"));
+            clock.advance(Duration.ofMillis(4999));
+            assertEquals(clock.instant().plusMillis(1), admit(blocking, alice).blockedUntil());
+
+            clock.advance(Duration.ofMillis(1));
+            subscribe(blocking, List.of("news"), false, null, false, "test", alice).until(e -> named(e, "ready"));
+        } finally {
+            blocking.close();
+        }
+    }
+
+    /** Asks {@code to} for a stream of {@code listener}, however it answers. */
+    private Hub.Admission admit(Hub to, Access.Listener listener) {
+        RecordingOutput sink = new RecordingOutput(container, false);
+        outputs.add(sink);
+        return to.subscribe(Subscription.of(List.of("news"), "false", null, null, 64), "test", listener, sink,
+                sink::end);
+    }
+
+    /** A clock a test moves on, so a block's end needs no wait. */
+    private static final class MovableClock extends Clock {
+
+        private volatile java.time.Instant now = java.time.Instant.parse("2026-11-29T22:00:00Z");
+
+        void advance(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     private static String clientId(RecordingOutput.Written event) {

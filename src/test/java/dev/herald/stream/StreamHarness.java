@@ -56,7 +56,7 @@ final class StreamHarness {
 
     /** @param endsAt when the stream reaches its lifetime */
     StreamHarness(int queueLimit, int openingEvents, Instant expiresAt, Instant endsAt) {
-        Client client = new Client("AAAAAAAAAA", List.of("t"), false, "test", Instant.now(), expiresAt, endsAt);
+        Client client = new Client("AAAAAAAAAA", List.of("t"), false, "test", Instant.now(), expiresAt, endsAt, null);
         subscriber = new Subscriber(client, output, this::complete, delivery, queueLimit, (s, reason) -> {
             if (!reports.isEmpty()) {
                 violations.add("the end was reported twice: " + reports + " and " + reason);

@@ -17,7 +17,8 @@ import redis.clients.jedis.util.Pool;
 /**
  * Joins and leaves between nodes, over Redis PUBLISH/SUBSCRIBE: they are news, not history, so they are not
  * stored, and a node that is down misses them (its clients' list comes from the registry when it is back). The
- * admin channel carries requests to end a client's stream on whichever node holds it.
+ * admin channel carries requests to end a client's stream on whichever node holds it, and to end every stream of a
+ * subject on every node.
  */
 final class PresenceChannel implements Runnable {
 
@@ -45,6 +46,14 @@ final class PresenceChannel implements Runnable {
         message.put("node", node);
         message.put("type", presence.type());
         message.put("data", Json.tree(presence.data()));
+        return Json.write(message);
+    }
+
+    /** The admin message asking the other nodes than {@code node} to end every stream of {@code subject}. */
+    static String endSubject(String node, String subject) {
+        Map<String, Object> message = new LinkedHashMap<>();
+        message.put("endSubject", subject);
+        message.put("node", node);
         return Json.write(message);
     }
 
@@ -89,6 +98,9 @@ final class PresenceChannel implements Runnable {
                 if (from.equals(adminChannel)) {
                     if (message.path("kick").isTextual()) {
                         listener.kicked(message.path("kick").asText());
+                    } else if (message.path("endSubject").isTextual() && !node.equals(message.path("node").asText())) {
+                        // the node that sent it has ended its own streams, and counted them
+                        listener.subjectEnded(message.path("endSubject").asText());
                     }
                     return;
                 }

@@ -15,6 +15,7 @@ import dev.herald.history.StreamId;
 import dev.herald.threads.OwnedThreads;
 import dev.herald.history.EventDraft;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +30,7 @@ import redis.clients.jedis.StreamEntryID;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
@@ -45,7 +47,8 @@ import redis.clients.jedis.util.Pool;
  * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id,id,...|fingerprint}) and
  * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:retained} (hash,
  * topic to its retained event; see {@link RetentionScripts}), {@code herald:nodes}
- * (set), {@code herald:clients:<node>} (hash), and the channel {@code herald:presence}.
+ * (set), {@code herald:clients:<node>} (hash), {@code herald:blocked:<subject>} (string, expiring with the block),
+ * and the channels {@code herald:presence} and {@code herald:admin}.
  */
 public final class RedisBackbone implements Backbone {
 
@@ -56,6 +59,8 @@ public final class RedisBackbone implements Backbone {
     static final String CLIENTS = "herald:clients:";
     static final String PRESENCE = "herald:presence";
     static final String ADMIN = "herald:admin";
+    /** A blocked subject's key: its value is when the block ends (epoch ms), and it expires then. */
+    static final String BLOCKED = PREFIX + "blocked:";
 
     private final RedisUri uri;
     private final int historySize;
@@ -269,6 +274,45 @@ public final class RedisBackbone implements Backbone {
         }
     }
 
+    /**
+     * A PUBLISH on the admin channel, which every node's presence thread hears (this node ignores its own): it does
+     * not wait for them, and a node whose subscription is down at that moment never hears it.
+     */
+    @Override
+    public void endSubject(String subject) {
+        try (Jedis jedis = pool.getResource()) {
+            jedis.publish(ADMIN, PresenceChannel.endSubject(node, subject));
+        } catch (JedisException e) {
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: the other nodes cannot be asked to end the streams "
+                    + "of a subject", e);
+        }
+    }
+
+    /** Redis expires the key when the block ends, so nothing ever has to clear it and no bound is kept here. */
+    @Override
+    public void blockSubject(String subject, Instant now, Duration duration) {
+        try (Jedis jedis = pool.getResource()) {
+            jedis.set(BLOCKED + subject, String.valueOf(now.plus(duration).toEpochMilli()),
+                    SetParams.setParams().px(duration.toMillis()));
+        } catch (JedisException e) {
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: the block was not stored", e);
+        }
+    }
+
+    /** The key's expiry decides, not this node's clock: nodes whose clocks differ still agree. */
+    @Override
+    public Instant blockedUntil(String subject, Instant now) {
+        try (Jedis jedis = pool.getResource()) {
+            String until = jedis.get(BLOCKED + subject);
+            return until == null ? null : Instant.ofEpochMilli(Long.parseLong(until));
+        } catch (JedisException e) {
+            outage.failed(e);
+            throw new UnavailableException("Redis is unreachable: cannot tell whether a subject is blocked", e);
+        }
+    }
+
     @Override
     public synchronized void close() {
         if (reader != null) {
@@ -305,7 +349,8 @@ public final class RedisBackbone implements Backbone {
         JsonNode node = Json.tree(json);
         List<String> topics = new ArrayList<>();
         node.path("topics").forEach(topic -> topics.add(topic.asText()));
-        return new ClientInfo(node.path("clientId").asText(), topics, node.path("connectedAt").asText());
+        return new ClientInfo(node.path("clientId").asText(), topics, node.path("connectedAt").asText(),
+                node.path("sub").isTextual() ? node.path("sub").asText() : null);
     }
 
     private void run(String name, Runnable loop) {

@@ -49,6 +49,13 @@ final class RecordingListener implements Backbone.Listener {
         kicked.add(clientId);
     }
 
+    final BlockingQueue<String> subjectsEnded = new LinkedBlockingQueue<>();
+
+    @Override
+    public void subjectEnded(String subject) {
+        subjectsEnded.add(subject);
+    }
+
     @Override
     public void backboneFailed() {
     }

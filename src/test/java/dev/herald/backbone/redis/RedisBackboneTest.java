@@ -16,6 +16,8 @@ import dev.herald.history.Replay;
 import dev.herald.history.StreamId;
 import dev.herald.history.Topics;
 import dev.herald.history.EventDraft;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -669,5 +671,81 @@ class RedisBackboneTest {
             assertEquals(List.of(client), b.otherClients(10));
             assertFalse(jedis.smembers(RedisBackbone.NODES).contains("ndead000"), "the dead node is still a member");
         }
+    }
+
+    @Test
+    void aSubjectTravelsWithItsClientsJoinAndListingToTheOtherNodes() throws InterruptedException {
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone a = node(new RecordingListener());
+        RedisBackbone b = node(onB);
+        ClientInfo client = new ClientInfo("AbCdEfGhIj", List.of("orders"), "2026-11-23T23:00:00Z", "alice");
+        Event join = new Event(null, Topics.PRESENCE, "join",
+                "{\"clientId\":\"AbCdEfGhIj\",\"topics\":[\"orders\"],\"sub\":\"alice\"}", null);
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Event heard = null;
+        while (heard == null && System.nanoTime() < deadline) {
+            a.announce(join);
+            heard = onB.presence.poll(200, TimeUnit.MILLISECONDS);
+        }
+        assertEquals(join, heard);
+        a.connected(client);
+        a.connected(new ClientInfo("ZyXwVuTsRq", List.of(), "2026-11-23T23:00:01Z"));
+
+        await(() -> b.otherClients(10).size() == 2, "B lists A's clients");
+        assertEquals(List.of(client, new ClientInfo("ZyXwVuTsRq", List.of(), "2026-11-23T23:00:01Z")),
+                b.otherClients(10).stream().sorted(java.util.Comparator.comparing(ClientInfo::connectedAt)).toList());
+    }
+
+    @Test
+    void theEndOfASubjectsStreamsReachesEveryOtherNodeButNotTheSender() throws InterruptedException {
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        RecordingListener onC = new RecordingListener();
+        RedisBackbone a = node(onA);
+        node(onB);
+        node(onC);
+
+        // the channel subscriptions start on their own threads: send until both have heard one
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((onB.subjectsEnded.isEmpty() || onC.subjectsEnded.isEmpty()) && System.nanoTime() < deadline) {
+            a.endSubject("alice");
+            Thread.sleep(50);
+        }
+        a.endSubject("bob");
+
+        awaitValue(onB.subjectsEnded, "bob");
+        awaitValue(onC.subjectsEnded, "bob");
+        assertNull(onA.subjectsEnded.poll(300, TimeUnit.MILLISECONDS), "the sender was asked to end its own");
+    }
+
+    @Test
+    void aBlockIsSeenByEveryNodeAndEndsWithItsKey() throws InterruptedException {
+        RedisBackbone a = node(new RecordingListener());
+        RedisBackbone b = node(new RecordingListener());
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+
+        a.blockSubject("alice", now, Duration.ofSeconds(5));
+        a.blockSubject("brief", now, Duration.ofMillis(50));
+
+        assertEquals(now.plusSeconds(5), b.blockedUntil("alice", Instant.now()));
+        assertNull(b.blockedUntil("bob", Instant.now()));
+        try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
+            long ttl = jedis.pttl(RedisBackbone.BLOCKED + "alice");
+            assertTrue(ttl > 0 && ttl <= 5000, "the block's key expires in " + ttl + " ms");
+        }
+        await(() -> b.blockedUntil("brief", Instant.now()) == null, "a 50 ms block still refuses");
+        assertEquals(now.plusSeconds(5), b.blockedUntil("alice", Instant.now()));
+    }
+
+    /** Takes from {@code queue} until {@code value} comes; fails when it has not within 10 s. */
+    private static void awaitValue(java.util.concurrent.BlockingQueue<String> queue, String value)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        String item;
+        do {
+            item = queue.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            assertTrue(item != null, "not within 10 s: " + value);
+        } while (!item.equals(value));
     }
 }
