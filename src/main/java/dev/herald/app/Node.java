@@ -2,6 +2,7 @@ package dev.herald.app;
 
 import dev.herald.auth.Access;
 import dev.herald.auth.ClientAddress;
+import dev.herald.auth.ProviderKeys;
 import dev.herald.backbone.Backbone;
 import dev.herald.backbone.Backbones;
 import dev.herald.config.HeraldConfig;
@@ -26,19 +27,24 @@ final class Node implements AutoCloseable {
     private final Delivery delivery;
     private final Hub hub;
     private final Sweep sweep;
+    /** The identity provider's keys and their thread, or null without a provider. */
+    private final ProviderKeys providerKeys;
 
-    private Node(Backbone backbone, HeraldMetrics metrics, Delivery delivery, Hub hub, Sweep sweep) {
+    private Node(Backbone backbone, HeraldMetrics metrics, Delivery delivery, Hub hub, Sweep sweep,
+            ProviderKeys providerKeys) {
         this.backbone = backbone;
         this.metrics = metrics;
         this.delivery = delivery;
         this.hub = hub;
         this.sweep = sweep;
+        this.providerKeys = providerKeys;
     }
 
     static Node start(HeraldConfig config, ServletContext context) {
         ClientAddress addresses = new ClientAddress(config.limits().trustedProxies());
         // first: a key Herald cannot use stops the deployment before any thread starts
-        Access access = Access.of(config, addresses);
+        ProviderKeys providerKeys = ProviderKeys.of(config);
+        Access access = Access.of(config, addresses, providerKeys);
         Clock clock = Clock.systemUTC();
         Backbone backbone = Backbones.of(config);
         HeraldMetrics metrics = new HeraldMetrics(backbone.node());
@@ -55,12 +61,20 @@ final class Node implements AutoCloseable {
                 new PublishRate(config.limits().publishPerSecond(), config.batch().maxEvents()));
         Components.put(context, HeraldMetrics.class, metrics);
         Components.put(context, Hub.class, hub);
-        return new Node(backbone, metrics, delivery, hub, sweep);
+        if (providerKeys != null) {
+            Components.put(context, ProviderKeys.class, providerKeys);
+            // last, and not awaited: nothing after it can fail the start and leave its thread running
+            providerKeys.start();
+        }
+        return new Node(backbone, metrics, delivery, hub, sweep, providerKeys);
     }
 
     /** Ends every stream, then stops the threads and connections that served them. */
     @Override
     public void close() {
+        if (providerKeys != null) {
+            providerKeys.close();
+        }
         sweep.close();
         hub.close();
         backbone.close();

@@ -31,16 +31,19 @@ public final class Access {
         this.addresses = addresses;
     }
 
-    /** From the configuration, read once; an unusable key stops the deployment. */
-    public static Access of(HeraldConfig config, ClientAddress addresses) {
-        Access access = new Access(config.open(), TokenVerifier.of(config),
+    /**
+     * From the configuration, read once, with the identity provider's keys when it names one (else null); an
+     * unusable key stops the deployment.
+     */
+    public static Access of(HeraldConfig config, ClientAddress addresses, ProviderKeys provider) {
+        Access access = new Access(config.open(), TokenVerifier.of(config, provider),
                 new ListenPolicy(config.privateTopics().stream().map(TopicPattern::new).toList()), addresses);
         if (access.open) {
             LOG.warning("herald.open=true: ANYONE can publish, see presence and list clients. Never on a server "
                     + "others can reach; see docs/security.md");
         } else if (access.verifier == null) {
-            LOG.info("no herald.jwt.secret or herald.jwt.public-key: only users with the container role "
-                    + PUBLISHER_ROLE + " can publish");
+            LOG.info("no herald.jwt.secret, herald.jwt.public-key, herald.jwt.jwks-uri or herald.jwt.issuer: only "
+                    + "users with the container role " + PUBLISHER_ROLE + " can publish");
         }
         return access;
     }
@@ -159,14 +162,25 @@ public final class Access {
 
     private Grants verify(String token) {
         if (verifier == null) {
-            throw unauthorized("this server accepts no tokens: neither herald.jwt.secret nor herald.jwt.public-key "
-                    + "is set", "invalid_token");
+            throw unauthorized("this server accepts no tokens: none of herald.jwt.secret, herald.jwt.public-key, "
+                    + "herald.jwt.jwks-uri, herald.jwt.issuer is set", "invalid_token");
         }
         try {
             return verifier.verify(token);
         } catch (InvalidTokenException e) {
             throw unauthorized(e.getMessage(), "invalid_token");
+        } catch (KeysUnavailableException e) {
+            throw keysUnavailable(e);
         }
+    }
+
+    /**
+     * The token may be valid, but its key cannot be had now: a 503 the client retries after {@code Retry-After}, not
+     * a 401 that would make it throw its token away.
+     */
+    static ApiException keysUnavailable(KeysUnavailableException e) {
+        return new ApiException(503, "keys_unavailable", e.getMessage())
+                .withHeader("Retry-After", Long.toString(e.retryAfterSeconds()));
     }
 
     private static ApiException refused(Verdict verdict) {

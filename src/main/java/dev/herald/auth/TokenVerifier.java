@@ -46,43 +46,67 @@ import java.util.Set;
 
 /**
  * Verifies a JWT with Nimbus JOSE+JWT: its signature with the configured key ({@code herald.jwt.secret} for HS256,
- * or {@code herald.jwt.public-key} for RS/PS/ES), its {@code exp} and {@code nbf} when present. Unsecured
- * ({@code alg: none}) tokens are refused by the processor itself. Immutable, so shared by every request.
+ * {@code herald.jwt.public-key}, or an identity provider's keys ({@link ProviderKeys}) for RS/PS/ES), its {@code exp}
+ * and {@code nbf} when present, then its claims ({@link TokenClaims}). Unsecured ({@code alg: none}) tokens, and
+ * tokens in an algorithm the key is not for (an HS256 token "signed" with an RSA public key), are refused by the
+ * processor itself. Immutable, so shared by every request.
  */
 public final class TokenVerifier {
 
     /** Clocks of token issuers and of this server differ a little; five seconds, not Nimbus's default minute. */
     static final int CLOCK_SKEW_SECONDS = 5;
-    static final String CLAIM = "herald";
+    /**
+     * A provider's access token with a user's roles is a few KiB; past 16 KiB nothing is parsed, so a client cannot
+     * make every request cost Herald the parsing of a megabyte of JSON.
+     */
+    static final int MAX_TOKEN_CHARS = 16 * 1024;
+    /** What an identity provider signs with: RSA, RSA-PSS and ECDSA, never a shared secret. */
+    static final Set<JWSAlgorithm> PROVIDER_ALGORITHMS = Set.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384,
+            JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512, JWSAlgorithm.ES256,
+            JWSAlgorithm.ES384, JWSAlgorithm.ES512);
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final TokenClaims claims;
+    private final boolean fromProvider;
 
-    private TokenVerifier(Set<JWSAlgorithm> algorithms, JWKSource<SecurityContext> keys) {
+    private TokenVerifier(Set<JWSAlgorithm> algorithms, JWKSource<SecurityContext> keys, TokenClaims claims,
+            boolean fromProvider) {
         processor.setJWSKeySelector(new JWSVerificationKeySelector<>(algorithms, keys));
         processor.setJWTClaimsSetVerifier(new TimeWindow());
+        this.claims = claims;
+        this.fromProvider = fromProvider;
     }
 
-    /** The verifier the configuration asks for, or null when it names no key; a key it cannot use stops the start. */
-    public static TokenVerifier of(HeraldConfig config) {
-        if (config.jwtSecret() != null && config.jwtPublicKey() != null) {
-            throw new InvalidConfigException(HeraldConfig.JWT_PUBLIC_KEY, "set either it or "
-                    + HeraldConfig.JWT_SECRET + ", not both");
-        }
+    /**
+     * The verifier the configuration asks for, with {@code provider}'s keys when it names a provider; null when it
+     * names no key. A key it cannot use stops the start.
+     */
+    public static TokenVerifier of(HeraldConfig config, ProviderKeys provider) {
+        TokenClaims rules = TokenClaims.of(config);
         if (config.jwtSecret() != null) {
             return new TokenVerifier(Set.of(JWSAlgorithm.HS256),
-                    new ImmutableSecret<>(config.jwtSecret().getBytes(StandardCharsets.UTF_8)));
+                    new ImmutableSecret<>(config.jwtSecret().getBytes(StandardCharsets.UTF_8)), rules, false);
         }
         if (config.jwtPublicKey() != null) {
             JWK key = publicKey(config.jwtPublicKey());
             Set<JWSAlgorithm> algorithms = new HashSet<>(key instanceof RSAKey ? JWSAlgorithm.Family.RSA
                     : JWSAlgorithm.Family.EC);
-            return new TokenVerifier(algorithms, new ImmutableJWKSet<>(new JWKSet(key)));
+            return new TokenVerifier(algorithms, new ImmutableJWKSet<>(new JWKSet(key)), rules, false);
+        }
+        if (provider != null) {
+            return new TokenVerifier(PROVIDER_ALGORITHMS, provider, rules, true);
         }
         return null;
     }
 
-    /** The grants of a valid token; otherwise why it is not valid. */
-    public Grants verify(String token) throws InvalidTokenException {
+    /**
+     * The grants of a valid token; otherwise why it is not valid, or {@link KeysUnavailableException} when the
+     * provider's key for it cannot be had now.
+     */
+    public Grants verify(String token) throws InvalidTokenException, KeysUnavailableException {
+        if (token.length() > MAX_TOKEN_CHARS) {
+            throw new InvalidTokenException("the token is longer than " + MAX_TOKEN_CHARS + " characters");
+        }
         JWT jwt;
         try {
             jwt = JWTParser.parse(token);
@@ -95,9 +119,9 @@ public final class TokenVerifier {
         if (!(jwt instanceof SignedJWT signed)) {
             throw new InvalidTokenException("encrypted tokens (JWE) are not accepted: sign it (JWS)");
         }
-        JWTClaimsSet claims;
+        JWTClaimsSet verified;
         try {
-            claims = processor.process(signed, null);
+            verified = processor.process(signed, null);
         } catch (ExpiredJWTException e) {
             throw new InvalidTokenException("the token has expired");
         } catch (NotYetValidException e) {
@@ -105,18 +129,30 @@ public final class TokenVerifier {
         } catch (BadJWTException e) {
             throw new InvalidTokenException("the token was refused: " + e.getMessage());
         } catch (BadJOSEException e) {
-            throw new InvalidTokenException("the token's signature does not verify with the configured key");
+            throw new InvalidTokenException(noKey(signed));
+        } catch (KeysUnavailableException e) {
+            throw e;
         } catch (JOSEException e) {
             throw new InvalidTokenException("the token could not be verified: " + e.getMessage());
         }
-        try {
-            Map<String, Object> herald = claims.getJSONObjectClaim(CLAIM);
-            return new Grants(patterns(herald, "publish"), patterns(herald, "subscribe"), claims.getSubject(),
-                    claims.getExpirationTime() == null ? null : claims.getExpirationTime().toInstant());
-        } catch (ParseException | IllegalArgumentException e) {
-            throw new InvalidTokenException("the claim '" + CLAIM + "' must be {\"publish\":[...],\"subscribe\":[...]}"
-                    + " with topic patterns");
+        // the payload as sent, for the types: Nimbus reads a numeric sub as a string, for one
+        return claims.grants(signed.getPayload().toJSONObject(), verified);
+    }
+
+    /** Why no key verified {@code token}: its algorithm, or (with a provider) a key it does not have. */
+    private String noKey(SignedJWT token) {
+        JWSAlgorithm algorithm = token.getHeader().getAlgorithm();
+        if (fromProvider && !PROVIDER_ALGORITHMS.contains(algorithm)) {
+            return "the algorithm " + algorithm + " is not accepted from an identity provider (RS, PS or ES only)";
         }
+        String kid = token.getHeader().getKeyID();
+        if (fromProvider && kid != null) {
+            // the kid is the client's text: quoted only when it is short and plain
+            boolean plain = kid.matches("[A-Za-z0-9._~-]{1,64}");
+            return "the identity provider has no " + algorithm + " key " + (plain ? "with kid '" + kid + "'"
+                    : "with this token's kid") + ", or the signature does not verify with it";
+        }
+        return "the token's signature does not verify with the configured key";
     }
 
     /** {@code exp} and {@code nbf}, when present, with {@link #CLOCK_SKEW_SECONDS}; each failure of its own type. */
@@ -144,23 +180,6 @@ public final class TokenVerifier {
         NotYetValidException() {
             super("not valid yet");
         }
-    }
-
-    private static List<TopicPattern> patterns(Map<String, Object> herald, String field) {
-        if (herald == null || herald.get(field) == null) {
-            return List.of();
-        }
-        if (!(herald.get(field) instanceof List<?> list)) {
-            throw new IllegalArgumentException(field + " is not a list");
-        }
-        List<TopicPattern> patterns = new ArrayList<>();
-        for (Object item : list) {
-            if (!(item instanceof String text)) {
-                throw new IllegalArgumentException(field + " holds a non-string");
-            }
-            patterns.add(new TopicPattern(text));
-        }
-        return patterns;
     }
 
     /** A PEM public key (RSA or EC), given as the PEM text or a path to a file holding it. */

@@ -26,7 +26,36 @@ public record HeraldConfig(
         int historyMaxAgeSeconds,
         Batch batch,
         int retainedMaxTopics,
-        int retainedPerStream) {
+        int retainedPerStream,
+        Jwt jwt) {
+
+    /**
+     * Settings for the old 18 components, for tests that build settings by hand: no identity provider, no issuer,
+     * audience or roles claim.
+     */
+    public HeraldConfig(int retryMs, int heartbeatSeconds, int historySize, int topicsPerConnection, int eventMaxBytes,
+            int subscriberQueueSize, RedisUri redisUri, boolean open, String jwtSecret, String jwtPublicKey,
+            List<String> privateTopics, Limits limits, List<String> corsOrigins, int maxLifetimeSeconds,
+            int historyMaxAgeSeconds, Batch batch, int retainedMaxTopics, int retainedPerStream) {
+        this(retryMs, heartbeatSeconds, historySize, topicsPerConnection, eventMaxBytes, subscriberQueueSize, redisUri,
+                open, jwtSecret, jwtPublicKey, privateTopics, limits, corsOrigins, maxLifetimeSeconds,
+                historyMaxAgeSeconds, batch, retainedMaxTopics, retainedPerStream, Jwt.NONE);
+    }
+
+    /**
+     * Tokens from an identity provider (OpenID Connect): where its keys are ({@code jwksUri}, or found from
+     * {@code issuer}), what {@code iss} and {@code aud} must say, and which claim lists roles that grant topics.
+     * Issuer, audience and roles claim apply whatever verifies the signature; null means unset.
+     */
+    public record Jwt(String jwksUri, String issuer, String audience, String rolesClaim, int jwksRefreshSeconds) {
+
+        public static final Jwt NONE = new Jwt(null, null, null, null, DEFAULT_JWKS_REFRESH_SECONDS);
+
+        /** Whether Herald fetches its keys from a provider (a JWKS URI, given or discovered from the issuer). */
+        public boolean hasProvider() {
+            return jwksUri != null || issuer != null;
+        }
+    }
 
     /** How many events one publish may carry, and in how many bytes. */
     public record Batch(int maxEvents, int maxBytes) {
@@ -49,6 +78,12 @@ public record HeraldConfig(
     public static final String OPEN = "herald.open";
     public static final String JWT_SECRET = "herald.jwt.secret";
     public static final String JWT_PUBLIC_KEY = "herald.jwt.public-key";
+    public static final String JWT_JWKS_URI = "herald.jwt.jwks-uri";
+    public static final String JWT_ISSUER = "herald.jwt.issuer";
+    public static final String JWT_AUDIENCE = "herald.jwt.audience";
+    public static final String JWT_ROLES_CLAIM = "herald.jwt.roles-claim";
+    public static final String JWT_JWKS_REFRESH_SECONDS = "herald.jwt.jwks-refresh-seconds";
+    static final int DEFAULT_JWKS_REFRESH_SECONDS = 300;
     public static final String PRIVATE_TOPICS = "herald.topics.private";
     public static final String CONNECTIONS = "herald.limits.connections";
     public static final String CONNECTIONS_PER_ADDRESS = "herald.limits.connections-per-address";
@@ -67,7 +102,7 @@ public record HeraldConfig(
     /** Reads every key through {@code lookup} (null means unset); an invalid value names its key. */
     public static HeraldConfig read(UnaryOperator<String> lookup) {
         Reader reader = new Reader(lookup);
-        return new HeraldConfig(
+        HeraldConfig config = new HeraldConfig(
                 // the browser's reconnection delay; EventSource accepts any, above 10 minutes nobody waits
                 reader.integer(RETRY_MS, 3000, 1, 600_000),
                 // a proxy's idle timeout is rarely under 30 s; an hour is the longest a dead client may linger
@@ -110,7 +145,46 @@ public record HeraldConfig(
                 // naming a topic per item must not grow the heap without end
                 reader.integer(RETAINED_MAX_TOPICS, 100_000, 1, 10_000_000),
                 // a wildcard may match millions of retained topics: one stream's opening, or one GET, stays bounded
-                reader.integer(RETAINED_PER_STREAM, 1000, 1, 100_000));
+                reader.integer(RETAINED_PER_STREAM, 1000, 1, 100_000),
+                new Jwt(reader.url(JWT_JWKS_URI), reader.url(JWT_ISSUER), reader.text(JWT_AUDIENCE),
+                        reader.claimPath(JWT_ROLES_CLAIM),
+                        // a provider rotates keys over days and the unknown-kid fetch covers the gap; at least
+                        // 10 s (the refetch floor), at most a day, so a removed key stops working within one
+                        reader.integer(JWT_JWKS_REFRESH_SECONDS, DEFAULT_JWKS_REFRESH_SECONDS, 10, 86_400)));
+        config.checkTokenSources();
+        return config;
+    }
+
+    /**
+     * One way to verify signatures, never two: with a secret and a provider both set, a token would pass with
+     * either, and a deployer who meant to replace one would keep both. A provider needs an audience, or any token
+     * it issued for any other application would pass here too.
+     */
+    private void checkTokenSources() {
+        List<String> named = new ArrayList<>();
+        int sources = 0;
+        if (jwtSecret != null) {
+            named.add(JWT_SECRET);
+            sources++;
+        }
+        if (jwtPublicKey != null) {
+            named.add(JWT_PUBLIC_KEY);
+            sources++;
+        }
+        if (jwt.hasProvider()) {
+            named.addAll(jwt.jwksUri() != null && jwt.issuer() != null ? List.of(JWT_JWKS_URI, JWT_ISSUER)
+                    : List.of(jwt.jwksUri() != null ? JWT_JWKS_URI : JWT_ISSUER));
+            sources++;
+        }
+        if (sources > 1) {
+            throw new InvalidConfigException(String.join(", ", named), "set only one of " + JWT_SECRET + ", "
+                    + JWT_PUBLIC_KEY + " and " + JWT_JWKS_URI + "/" + JWT_ISSUER + " (a provider's keys)");
+        }
+        if (jwt.hasProvider() && jwt.audience() == null) {
+            throw new InvalidConfigException(JWT_AUDIENCE, "required with " + (jwt.jwksUri() != null ? JWT_JWKS_URI
+                    : JWT_ISSUER) + ": the client id (or API identifier) the provider puts in the tokens' aud for "
+                    + "Herald, so tokens it issued for other applications are refused");
+        }
     }
 
     /** The effective settings by key, for the start-up log line. */
@@ -127,6 +201,11 @@ public record HeraldConfig(
         map.put(JWT_SECRET, jwtSecret == null ? "(unset)" : "(set, " + jwtSecret.getBytes(StandardCharsets.UTF_8).length
                 + " bytes)");
         map.put(JWT_PUBLIC_KEY, jwtPublicKey == null ? "(unset)" : "(set)");
+        map.put(JWT_JWKS_URI, jwt.jwksUri() == null ? "(unset)" : jwt.jwksUri());
+        map.put(JWT_ISSUER, jwt.issuer() == null ? "(unset)" : jwt.issuer());
+        map.put(JWT_AUDIENCE, jwt.audience() == null ? "(unset)" : jwt.audience());
+        map.put(JWT_ROLES_CLAIM, jwt.rolesClaim() == null ? "(unset)" : jwt.rolesClaim());
+        map.put(JWT_JWKS_REFRESH_SECONDS, jwt.jwksRefreshSeconds() + "s");
         map.put(PRIVATE_TOPICS, String.join(",", privateTopics));
         map.put(CONNECTIONS, limits.connections());
         map.put(CONNECTIONS_PER_ADDRESS, limits.connectionsPerAddress());
@@ -211,6 +290,40 @@ public record HeraldConfig(
                 return List.of();
             }
             return java.util.Arrays.stream(raw.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+        }
+
+        /**
+         * An http(s) URL without user info: a provider's issuer or JWKS endpoint (a URL with a password in it would
+         * end up in the start-up log line).
+         */
+        String url(String key) {
+            String raw = text(key);
+            if (raw == null) {
+                return null;
+            }
+            java.net.URI uri;
+            try {
+                uri = new java.net.URI(raw);
+            } catch (java.net.URISyntaxException e) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not a URL: " + e.getReason());
+            }
+            if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not an http or https URL with a host");
+            }
+            if (uri.getUserInfo() != null || uri.getFragment() != null) {
+                throw new InvalidConfigException(key, "a URL with user info or a fragment is not a provider's URL");
+            }
+            return raw;
+        }
+
+        /** A dot-separated path of claim names, such as {@code realm_access.roles}. */
+        String claimPath(String key) {
+            String raw = text(key);
+            if (raw != null && !raw.matches("[^.\\s]{1,128}(\\.[^.\\s]{1,128}){0,7}")) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not a dot-separated claim path such as "
+                        + "realm_access.roles (at most 8 names, none empty)");
+            }
+            return raw;
         }
 
         String text(String key) {

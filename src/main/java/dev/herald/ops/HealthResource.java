@@ -1,5 +1,6 @@
 package dev.herald.ops;
 
+import dev.herald.auth.ProviderKeys;
 import dev.herald.web.Components;
 import dev.herald.json.Json;
 import dev.herald.stream.Hub;
@@ -39,6 +40,12 @@ public class HealthResource {
         detail.put("name", hub.backboneName());
         detail.put("status", backbone ? "UP" : "DOWN");
         body.put("backbone", detail);
+        ProviderKeys keys = Components.find(context, ProviderKeys.class);
+        if (keys != null) {
+            // reported, never a reason to leave the pool: every node would leave it at once, while tokens
+            // signed with keys still held verify and the others get 503 keys_unavailable with Retry-After
+            body.put("keys", keys.health());
+        }
         return Response.status(up ? 200 : 503).entity(Json.write(body)).build();
     }
 

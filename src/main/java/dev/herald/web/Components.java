@@ -25,6 +25,11 @@ public final class Components {
         return type.cast(component);
     }
 
+    /** The deployment's instance of {@code type}, or null when this deployment has none (an optional part). */
+    public static <T> T find(ServletContext context, Class<T> type) {
+        return type.cast(context.getAttribute(key(type)));
+    }
+
     private static String key(Class<?> type) {
         return "herald:" + type.getName();
     }

@@ -62,7 +62,7 @@ class TokenVerifierTest {
 
     @Test
     void readsTheGrantsOfAValidToken() throws Exception {
-        TokenVerifier verifier = TokenVerifier.of(config(SECRET, null));
+        TokenVerifier verifier = TokenVerifier.of(config(SECRET, null), null);
 
         Grants grants = verifier.verify(hs256(SECRET,
                 claims(Map.of("publish", List.of("orders/*"), "subscribe", List.of("*"))).build()));
@@ -76,7 +76,7 @@ class TokenVerifierTest {
 
     @Test
     void refusesExpiredEarlyForgedAndUnsignedTokensSayingWhy() throws Exception {
-        TokenVerifier verifier = TokenVerifier.of(config(SECRET, null));
+        TokenVerifier verifier = TokenVerifier.of(config(SECRET, null), null);
         Map<String, List<String>> all = Map.of("publish", List.of("*"));
         Map<String, String> refused = Map.of(
                 hs256(SECRET, claims(all).expirationTime(Date.from(Instant.now().minusSeconds(60))).build()),
@@ -95,7 +95,7 @@ class TokenVerifierTest {
 
     @Test
     void aTokenWithoutTheClaimGrantsNothing() throws Exception {
-        Grants grants = TokenVerifier.of(config(SECRET, null)).verify(
+        Grants grants = TokenVerifier.of(config(SECRET, null), null).verify(
                 hs256(SECRET, new JWTClaimsSet.Builder().subject("bob").build()));
 
         assertEquals(false, grants.mayPublish("orders"));
@@ -116,20 +116,20 @@ class TokenVerifierTest {
         String ecToken = sign(new ECDSASigner((java.security.interfaces.ECPrivateKey) ec.getPrivate()),
                 JWSAlgorithm.ES256, claims);
 
-        assertTrue(TokenVerifier.of(config(null, pem(rsa))).verify(rsaToken).mayPublish("x"));
-        assertTrue(TokenVerifier.of(config(null, pem(ec))).verify(ecToken).mayPublish("x"));
+        assertTrue(TokenVerifier.of(config(null, pem(rsa)), null).verify(rsaToken).mayPublish("x"));
+        assertTrue(TokenVerifier.of(config(null, pem(ec)), null).verify(ecToken).mayPublish("x"));
         // an HS256 token made with the public key as its secret must not pass as RS256
         assertThrows(InvalidTokenException.class,
-                () -> TokenVerifier.of(config(null, pem(rsa))).verify(hs256(pem(rsa), claims)));
+                () -> TokenVerifier.of(config(null, pem(rsa)), null).verify(hs256(pem(rsa), claims)));
     }
 
     @Test
     void aKeyHeraldCannotUseStopsTheStart() {
         assertThrows(InvalidConfigException.class, () -> config("too short", null));
-        assertThrows(InvalidConfigException.class, () -> TokenVerifier.of(config(SECRET, "-----BEGIN PUBLIC KEY-----")));
+        assertThrows(InvalidConfigException.class, () -> TokenVerifier.of(config(SECRET, "-----BEGIN PUBLIC KEY-----"), null));
         InvalidConfigException notPem = assertThrows(InvalidConfigException.class,
-                () -> TokenVerifier.of(config(null, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")));
+                () -> TokenVerifier.of(config(null, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"), null));
         assertTrue(notPem.getMessage().contains("herald.jwt.public-key"), notPem.getMessage());
-        assertNull(TokenVerifier.of(config(null, null)));
+        assertNull(TokenVerifier.of(config(null, null), null));
     }
 }

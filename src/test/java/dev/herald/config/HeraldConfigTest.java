@@ -31,19 +31,65 @@ class HeraldConfigTest {
                 "herald.redis.uri", "redis://127.0.0.1:7000/2",
                 "herald.open", "true",
                 "herald.jwt.secret", "0123456789abcdef0123456789abcdef",
-                "herald.jwt.public-key", "/etc/herald/key.pem");
+                "herald.jwt.audience", "herald");
         values = new java.util.HashMap<>(values);
         values.put("herald.topics.private", " ");
         values.put("herald.publish.batch-max", "10");
         values.put("herald.publish.batch-max-bytes", "4096");
         values.put("herald.retained.max-topics", "5");
         values.put("herald.limits.retained-per-stream", "2");
+        values.put("herald.jwt.roles-claim", "resource_access.herald.roles");
+        values.put("herald.jwt.jwks-refresh-seconds", "60");
 
         assertEquals(new HeraldConfig(5000, 2, 7, 3, 1024, 9, RedisUri.parse("redis://127.0.0.1:7000/2"), true,
-                "0123456789abcdef0123456789abcdef", "/etc/herald/key.pem", List.of(),
+                "0123456789abcdef0123456789abcdef", null, List.of(),
                 new HeraldConfig.Limits(20_000, 500, 1000, List.of()), List.of(), 3600, 0,
-                new HeraldConfig.Batch(10, 4096), 5, 2),
+                new HeraldConfig.Batch(10, 4096), 5, 2,
+                new HeraldConfig.Jwt(null, null, "herald", "resource_access.herald.roles", 60)),
                 HeraldConfig.read(values::get));
+    }
+
+    @Test
+    void moreThanOneTokenSourceIsRefusedNamingThem() {
+        InvalidConfigException two = assertThrows(InvalidConfigException.class, () -> HeraldConfig.read(Map.of(
+                "herald.jwt.secret", "0123456789abcdef0123456789abcdef",
+                "herald.jwt.jwks-uri", "https://id.example.com/jwks", "herald.jwt.audience", "herald")::get));
+        assertTrue(two.getMessage().contains("herald.jwt.secret, herald.jwt.jwks-uri"), two.getMessage());
+        assertTrue(!two.getMessage().contains("0123456789abcdef"), "the secret is not echoed");
+
+        InvalidConfigException keyAndIssuer = assertThrows(InvalidConfigException.class, () -> HeraldConfig.read(
+                Map.of("herald.jwt.public-key", "/etc/herald/key.pem", "herald.jwt.issuer", "https://id.example.com",
+                        "herald.jwt.audience", "herald")::get));
+        assertTrue(keyAndIssuer.getMessage().contains("herald.jwt.public-key, herald.jwt.issuer"),
+                keyAndIssuer.getMessage());
+
+        HeraldConfig both = HeraldConfig.read(Map.of("herald.jwt.issuer", "https://id.example.com/realms/a",
+                "herald.jwt.jwks-uri", "https://id.example.com/realms/a/certs", "herald.jwt.audience", "herald")::get);
+        assertTrue(both.jwt().hasProvider(), "an issuer with its JWKS URI is one source");
+    }
+
+    @Test
+    void aProviderWithoutAudienceIsRefusedNamingTheKey() {
+        for (String key : List.of("herald.jwt.jwks-uri", "herald.jwt.issuer")) {
+            InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                    () -> HeraldConfig.read(Map.of(key, "https://id.example.com/realms/a")::get));
+            assertTrue(e.getMessage().startsWith("Invalid Herald configuration herald.jwt.audience:"), e.getMessage());
+        }
+    }
+
+    @Test
+    void providerUrlsRefreshPeriodAndRolesClaimAreChecked() {
+        Map<String, String> bad = Map.of(
+                "herald.jwt.jwks-uri", "ftp://id.example.com/jwks",
+                "herald.jwt.issuer", "https://user:password@id.example.com",
+                "herald.jwt.jwks-refresh-seconds", "5",
+                "herald.jwt.roles-claim", "realm_access..roles");
+        bad.forEach((key, value) -> {
+            InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                    () -> HeraldConfig.read(Map.of(key, value, "herald.jwt.audience", "herald")::get), key);
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+            assertTrue(!e.getMessage().contains("password"), e.getMessage());
+        });
     }
 
     @Test

@@ -1,0 +1,329 @@
+package dev.herald.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.MACSigner;
+import com.nimbusds.jose.util.Base64URL;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.PlainJWT;
+import com.nimbusds.jwt.SignedJWT;
+import dev.herald.config.HeraldConfig;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Tokens from an identity provider, verified against a real JWKS served over HTTP on 127.0.0.1. */
+class ProviderTokensTest {
+
+    private JwksServer provider;
+    private final MovableClock clock = new MovableClock();
+
+    @BeforeEach
+    void startProvider() {
+        provider = JwksServer.start();
+    }
+
+    @AfterEach
+    void stopProvider() {
+        provider.close();
+    }
+
+    private HeraldConfig config(Map<String, String> extra) {
+        Map<String, String> settings = new HashMap<>(Map.of(HeraldConfig.JWT_JWKS_URI, provider.jwksUri(),
+                HeraldConfig.JWT_ISSUER, provider.issuer(), HeraldConfig.JWT_AUDIENCE, JwksServer.AUDIENCE,
+                HeraldConfig.JWT_ROLES_CLAIM, "realm_access.roles"));
+        settings.putAll(extra);
+        settings.values().removeIf(value -> value == null || value.isEmpty());
+        return HeraldConfig.read(settings::get);
+    }
+
+    private ProviderKeys keys(HeraldConfig config) {
+        return new ProviderKeys(new KeyFetcher(config.jwt().jwksUri(), config.jwt().issuer()), clock,
+                Duration.ofSeconds(config.jwt().jwksRefreshSeconds()));
+    }
+
+    private TokenVerifier verifier() {
+        HeraldConfig config = config(Map.of());
+        return TokenVerifier.of(config, keys(config));
+    }
+
+    private String rs256(JWTClaimsSet claims) {
+        return provider.sign("rsa-1", JWSAlgorithm.RS256, claims);
+    }
+
+    @Test
+    void acceptsRsaPssAndEcTokensOfTheProvider() throws Exception {
+        TokenVerifier verifier = verifier();
+        JWTClaimsSet claims = provider.claimsWithRoles("herald-publish:orders/*").build();
+
+        for (JWSAlgorithm algorithm : List.of(JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512,
+                JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512)) {
+            assertTrue(verifier.verify(provider.sign("rsa-1", algorithm, claims)).mayPublish("orders/1"),
+                    algorithm.getName());
+        }
+        assertTrue(verifier.verify(provider.sign("ec-1", JWSAlgorithm.ES256, claims)).mayPublish("orders/1"));
+        assertTrue(verifier.verify(provider.sign("rsa-1", JWSAlgorithm.RS256, null, claims)).mayPublish("orders/1"),
+                "a token without kid is checked with the keys of its algorithm");
+        assertEquals(1, provider.jwksRequests());
+    }
+
+    @Test
+    void aKeyAddedByRotationIsFetchedAndTheOldKeyWorksUntilRemoved() throws Exception {
+        TokenVerifier verifier = verifier();
+        JWTClaimsSet claims = provider.claims().build();
+        verifier.verify(rs256(claims));
+        provider.publish(provider.rsa("rsa-2"));
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+
+        verifier.verify(provider.sign("rsa-2", JWSAlgorithm.RS256, claims));
+        verifier.verify(rs256(claims));
+        assertEquals(2, provider.jwksRequests());
+
+        provider.unpublish("rsa-1");
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+        provider.publish(provider.rsa("rsa-3"));
+        verifier.verify(provider.sign("rsa-3", JWSAlgorithm.RS256, claims));
+        assertThrows(KeysUnavailableException.class, () -> verifier.verify(rs256(claims)),
+                "fetched under 10 s ago: the key may be back, so not a 401 yet");
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+        InvalidTokenException removed = assertThrows(InvalidTokenException.class, () -> verifier.verify(rs256(claims)));
+        assertTrue(removed.getMessage().contains("kid 'rsa-1'"), removed.getMessage());
+    }
+
+    @Test
+    void fiftyForgedKidsMakeOneFetchAndNeverA401() throws Exception {
+        TokenVerifier verifier = verifier();
+        JWTClaimsSet claims = provider.claims().build();
+        verifier.verify(rs256(claims));
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+        int before = provider.jwksRequests();
+
+        int refused = 0;
+        int unavailable = 0;
+        for (int i = 0; i < 50; i++) {
+            String forged = provider.sign("rsa-1", JWSAlgorithm.RS256, "forged-" + i, claims);
+            try {
+                verifier.verify(forged);
+            } catch (InvalidTokenException e) {
+                refused++;
+            } catch (KeysUnavailableException e) {
+                unavailable++;
+                assertTrue(e.retryAfterSeconds() >= 1 && e.retryAfterSeconds() <= 10, e.getMessage());
+            }
+        }
+
+        assertEquals(before + 1, provider.jwksRequests());
+        assertEquals(1, refused, "the first forged kid, looked up and not found");
+        assertEquals(49, unavailable, "asked again within 10 s: may be valid, so 503");
+        clock.move(Duration.ofSeconds(4));
+        KeysUnavailableException later = assertThrows(KeysUnavailableException.class,
+                () -> verifier.verify(provider.sign("rsa-1", JWSAlgorithm.RS256, "forged-x", claims)));
+        assertEquals(6, later.retryAfterSeconds());
+        assertTrue(verifier.verify(rs256(claims)).subject().equals("alice"), "known keys keep working");
+    }
+
+    @Test
+    void aProviderDownAtStartIs503WithRetryAfterThenTokensPassOnceItAnswers() throws Exception {
+        provider.down();
+        HeraldConfig config = config(Map.of());
+        ProviderKeys keys = keys(config);
+        TokenVerifier verifier = TokenVerifier.of(config, keys);
+        String token = rs256(provider.claims().build());
+
+        KeysUnavailableException down = assertThrows(KeysUnavailableException.class, () -> verifier.verify(token));
+        assertEquals(10, down.retryAfterSeconds());
+        assertTrue(down.getMessage().contains("503"), down.getMessage());
+        assertInstanceOf(ProviderKeys.Down.class, keys.state());
+        assertEquals("DOWN", keys.health().get("status"));
+        clock.move(Duration.ofSeconds(3));
+        assertEquals(7, assertThrows(KeysUnavailableException.class, () -> verifier.verify(token)).retryAfterSeconds());
+        assertEquals(1, provider.jwksRequests(), "no fetch within the floor");
+
+        provider.up();
+        clock.move(Duration.ofSeconds(7));
+        assertEquals("alice", verifier.verify(token).subject());
+        assertEquals("UP", keys.health().get("status"));
+    }
+
+    @Test
+    void keysHeldStayInUseWhileTheProviderIsDown() throws Exception {
+        HeraldConfig config = config(Map.of());
+        ProviderKeys keys = keys(config);
+        TokenVerifier verifier = TokenVerifier.of(config, keys);
+        JWTClaimsSet claims = provider.claims().build();
+        verifier.verify(rs256(claims));
+        provider.down();
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+
+        assertThrows(KeysUnavailableException.class,
+                () -> verifier.verify(provider.sign("rsa-1", JWSAlgorithm.RS256, "new-kid", claims)));
+        assertEquals("alice", verifier.verify(rs256(claims)).subject());
+        ProviderKeys.Down down = assertInstanceOf(ProviderKeys.Down.class, keys.state());
+        assertEquals(2, down.keys().size());
+        assertTrue(down.reason().contains("503"), down.reason());
+    }
+
+    @Test
+    void theJwksUriIsDiscoveredFromTheIssuer() throws Exception {
+        HeraldConfig config = config(Map.of(HeraldConfig.JWT_JWKS_URI, ""));
+        TokenVerifier verifier = TokenVerifier.of(config, keys(config));
+
+        assertEquals("alice", verifier.verify(rs256(provider.claims().build())).subject());
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+        assertThrows(InvalidTokenException.class,
+                () -> verifier.verify(provider.sign("rsa-1", JWSAlgorithm.RS256, "other", provider.claims().build())));
+        assertEquals(1, provider.discoveryRequests(), "the discovered jwks_uri is remembered");
+        assertEquals(2, provider.jwksRequests());
+    }
+
+    @Test
+    void discoveryRefusesADocumentOfAnotherIssuer() {
+        HeraldConfig config = config(Map.of(HeraldConfig.JWT_JWKS_URI, "",
+                HeraldConfig.JWT_ISSUER, provider.issuer().replace("127.0.0.1", "localhost")));
+        ProviderKeys keys = keys(config);
+        TokenVerifier verifier = TokenVerifier.of(config, keys);
+
+        assertThrows(KeysUnavailableException.class, () -> verifier.verify(rs256(provider.claims().build())));
+        ProviderKeys.Down down = assertInstanceOf(ProviderKeys.Down.class, keys.state());
+        assertTrue(down.reason().contains("names the issuer"), down.reason());
+        assertEquals(0, provider.jwksRequests());
+    }
+
+    @Test
+    void wrongIssuerOrAudienceAndClaimsOfTheWrongTypeAre401SayingWhich() {
+        TokenVerifier verifier = verifier();
+        Map<JWTClaimsSet, String> refused = new java.util.LinkedHashMap<>();
+        refused.put(provider.claims().issuer("https://evil.example.com").build(), "iss");
+        refused.put(provider.claims().audience("another-app").build(), "aud does not include");
+        refused.put(provider.claims().audience((String) null).build(), "no aud");
+        refused.put(provider.claims().claim("aud", 42).build(), "aud");
+        refused.put(provider.claims().claim("aud", List.of("herald-tests", 1)).build(), "aud");
+        refused.put(provider.claims().claim("herald", "everything").build(), "claim 'herald'");
+        refused.put(provider.claims().claim("herald", Map.of("publish", "*")).build(), "claim 'herald'");
+        refused.put(provider.claims().claim("herald", Map.of("publish", List.of(7))).build(), "claim 'herald'");
+        refused.put(provider.claims().claim("realm_access", Map.of("roles", "herald-publish:*")).build(),
+                "realm_access.roles");
+        refused.put(provider.claims().claim("realm_access", Map.of("roles", List.of(Map.of()))).build(),
+                "realm_access.roles");
+        refused.put(provider.claims().claim("realm_access", List.of("x")).build(), "realm_access.roles");
+        refused.put(provider.claims().claim("sub", 12).build(), "sub");
+        refused.put(provider.claims().claim("exp", "tomorrow").build(), "exp");
+        refused.forEach((claims, reason) -> {
+            InvalidTokenException e = assertThrows(InvalidTokenException.class, () -> verifier.verify(rs256(claims)),
+                    reason);
+            assertTrue(e.getMessage().contains(reason), reason + ": " + e.getMessage());
+        });
+    }
+
+    @Test
+    void unsignedHmacWithThePublicKeyAndOversizedTokensAre401WithoutAFetch() throws Exception {
+        TokenVerifier verifier = verifier();
+        JWTClaimsSet claims = provider.claims().claim("herald", Map.of("publish", List.of("*"))).build();
+        verifier.verify(rs256(claims));
+        int fetches = provider.jwksRequests();
+
+        SignedJWT confused = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.HS256).keyID("rsa-1").build(), claims);
+        confused.sign(new MACSigner(provider.publicKeyBytes("rsa-1")));
+        InvalidTokenException hmac = assertThrows(InvalidTokenException.class,
+                () -> verifier.verify(confused.serialize()));
+        assertTrue(hmac.getMessage().contains("HS256"), hmac.getMessage());
+        assertThrows(InvalidTokenException.class, () -> verifier.verify(new PlainJWT(claims).serialize()));
+        String signed = rs256(claims);
+        String unsignedButSaysRs256 = signed.substring(0, signed.lastIndexOf('.') + 1);
+        assertThrows(InvalidTokenException.class, () -> verifier.verify(unsignedButSaysRs256));
+        String huge = signed + Base64URL.encode(new byte[100 * 1024]);
+        InvalidTokenException tooLong = assertThrows(InvalidTokenException.class, () -> verifier.verify(huge));
+        assertTrue(tooLong.getMessage().contains("longer than"), tooLong.getMessage());
+        assertEquals(fetches, provider.jwksRequests());
+    }
+
+    @Test
+    void rolesGrantExactlyTheirPatterns() throws Exception {
+        Grants grants = verifier().verify(rs256(provider.claimsWithRoles("herald-publish:orders/*",
+                "herald-subscribe:user/bob", "herald-subscribe:news", "offline_access", "herald-publish:",
+                "herald-admin").claim("herald", Map.of("subscribe", List.of("prices"))).build()));
+
+        assertEquals(List.of(new TopicPattern("orders/*")), grants.publish());
+        assertEquals(List.of(new TopicPattern("prices"), new TopicPattern("user/bob"), new TopicPattern("news")),
+                grants.subscribe());
+        assertTrue(grants.mayPublish("orders/1"));
+        assertFalse(grants.mayPublish("news"));
+        assertFalse(grants.maySubscribe("user/alice"));
+    }
+
+    @Test
+    void aStarDoesNotCoverHeraldsOwnNamesNamingThemDoes() throws Exception {
+        TokenVerifier verifier = verifier();
+        Grants star = verifier.verify(rs256(provider.claimsWithRoles("herald-subscribe:*", "herald-publish:*")
+                .claim("herald", Map.of("publish", List.of("*"), "subscribe", List.of("*"))).build()));
+        assertFalse(star.maySubscribe("$presence"));
+        assertFalse(star.mayPublish("$presence"));
+        assertFalse(star.names("$admin"));
+        assertTrue(star.maySubscribe("anything/else"));
+
+        Grants named = verifier.verify(rs256(provider.claimsWithRoles("herald-subscribe:$presence",
+                "herald-publish:$admin").build()));
+        assertTrue(named.maySubscribe("$presence"));
+        assertTrue(named.names("$admin"));
+        Grants claimed = verifier.verify(rs256(provider.claims()
+                .claim("herald", Map.of("subscribe", List.of("$presence"))).build()));
+        assertTrue(claimed.maySubscribe("$presence"));
+    }
+
+    @Test
+    void theRefreshThreadFetchesAtStartAndEndsAtClose() throws Exception {
+        HeraldConfig config = config(Map.of());
+        ProviderKeys keys = keys(config);
+        keys.start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!(keys.state() instanceof ProviderKeys.Held) && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+            }
+            assertInstanceOf(ProviderKeys.Held.class, keys.state());
+        } finally {
+            keys.close();
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(
+                thread -> thread.getName().startsWith("herald-keys")), "herald-keys ended");
+    }
+
+    /** A clock the test moves by hand, so the 10 s floor passes without waiting 10 s. */
+    static final class MovableClock extends Clock {
+
+        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void move(Duration by) {
+            now = now.plus(by);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+    }
+}
