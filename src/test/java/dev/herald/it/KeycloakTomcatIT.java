@@ -4,10 +4,16 @@ import static dev.herald.it.KeycloakRealm.audienceMapper;
 import static dev.herald.it.KeycloakRealm.jsonClaimMapper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,9 +51,14 @@ class KeycloakTomcatIT {
     private static final String OTHER_REALM = "herald-keycloak-it-other";
     private static final String AUDIENCE = "herald";
     private static final String PAGE = "herald-page";
-    /** Herald's bound on how often an unknown kid makes it fetch the keys again; the polls below outlast it. */
-    private static final Duration REFETCH = Duration.ofSeconds(10);
-    private static final Duration POLL = Duration.ofSeconds(60);
+    /** How often Herald fetches the keys in this WAR; a removed key stops verifying within it. */
+    private static final int REFRESH_SECONDS = 30;
+    /**
+     * Each poll outlasts Herald's refresh plus its bound on fetches for unknown kids (10 s): a key removed just after
+     * a refresh is dropped at the next, and a token naming it is then 503 for 10 s before Herald asks again.
+     */
+    private static final Duration POLL = Duration.ofSeconds(REFRESH_SECONDS + 10 + 50);
+    private static final Duration PAUSE = Duration.ofSeconds(1);
 
     private static KeycloakForTests keycloak;
     private static KeycloakRealm realm;
@@ -57,6 +68,7 @@ class KeycloakTomcatIT {
 
     @ArquillianResource
     private URL deployment;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private ExecutorService readers;
     private Api api;
 
@@ -94,9 +106,11 @@ class KeycloakTomcatIT {
                 + "/realms/" + REALM);
         settings.put("herald.jwt.audience", AUDIENCE);
         settings.put("herald.jwt.roles-claim", "realm_access.roles");
-        // the floor: a removed key stops verifying within 10 s rather than the default 300
-        settings.put("herald.jwt.jwks-refresh-seconds", "10");
-        settings.put("herald.topics.private", "user/*");
+        // a removed key stops verifying within 30 s rather than the default 300; above Herald's 10 s between fetches
+        // for unknown kids, or every refresh would hold that bound and an unknown kid would never be asked for
+        settings.put("herald.jwt.jwks-refresh-seconds", Integer.toString(REFRESH_SECONDS));
+        // news and sports private too, so that what a subscribe role grants is checked, not open to anyone
+        settings.put("herald.topics.private", "user/*,news/*,sports/*");
         return BuiltWar.configured("keycloak", settings);
     }
 
@@ -142,6 +156,9 @@ class KeycloakTomcatIT {
         assertEquals(403, publish("sports/a", "1", backend).statusCode());
         assertEquals(403, refused("topic=sports/a", backend).statusCode());
         assertEquals(403, refused("topic=$presence", backend).statusCode());
+        try (SseStream news = stream("topic=news/a", backend)) {
+            assertEquals(200, news.status());
+        }
         assertEquals(202, publish("sports/a", "1", everything).statusCode());
         assertEquals(403, refused("topic=$presence", everything).statusCode(), "* never covers a $ name");
         HttpResponse<String> clients = api.get("api/clients", bearer(everything));
@@ -169,7 +186,9 @@ class KeycloakTomcatIT {
 
     @Test
     void aTokenFromAnotherRealmIsUnauthorized() throws Exception {
-        HttpResponse<String> refused = publish("news/a", "1", otherRealm.backendToken("backend"));
+        // its kid is one Herald does not hold: within 10 s of Herald's last fetch that is 503 keys_unavailable (the
+        // key might be new), after it Herald asks Keycloak again, and the realm it trusts has no such key
+        HttpResponse<String> refused = publishUntil(s -> s != 503, "news/a", otherRealm.backendToken("backend"));
 
         assertEquals(401, refused.statusCode(), refused.body());
     }
@@ -184,14 +203,16 @@ class KeycloakTomcatIT {
         assertEquals(newKid, KeycloakRealm.kid(fresh));
         assertNotEquals(KeycloakRealm.kid(old), newKid);
 
-        // a kid Herald has not seen makes it fetch the keys again (at most once per 10 s, hence a poll)
-        assertEquals(202, publishUntil(s -> s != 503, "news/a", fresh).statusCode());
+        // a kid Herald does not hold makes it fetch the keys again, at most once per 10 s: until then 503
+        HttpResponse<String> accepted = publishUntil(s -> s != 503, "news/a", fresh);
+        assertEquals(202, accepted.statusCode(), accepted.body());
         assertEquals(202, publish("news/a", "\"old\"", old).statusCode(), "the old key is still published");
 
         realm.removeKey(KeycloakRealm.kid(old));
 
-        // Herald drops the old key at its next refresh (herald.jwt.jwks-refresh-seconds, 10 here)
-        HttpResponse<String> refused = publishUntil(s -> s == 401, "news/a", old);
+        // Herald drops the old key at its next refresh, then holds the token's kid for unknown (503), and its next
+        // fetch for that kid, 10 s later, finds that Keycloak has no such key
+        HttpResponse<String> refused = publishUntil(s -> s == 401 || s == 403, "news/a", old);
         assertEquals(401, refused.statusCode(), refused.body());
         assertEquals(202, publish("news/a", "\"new\"", fresh).statusCode());
     }
@@ -199,28 +220,45 @@ class KeycloakTomcatIT {
     @Test
     void whileKeycloakDoesNotAnswerANewKidIsUnavailableAndPassesOnceItIsBack() throws Exception {
         String fresh = null;
-        HttpResponse<String> unavailable = null;
-        // Herald may fetch the keys on its own refresh just between the key's creation and the freeze; then the new
-        // kid is known already, and the round is tried again with another key (at most 3 rounds)
-        for (int round = 0; round < 3 && (unavailable == null || unavailable.statusCode() != 503); round++) {
+        HttpResponse<String> whileDown = null;
+        // Herald may fetch the keys on its own schedule just between the new key's first token and the freeze; then
+        // it holds the new kid already, and the round is tried again with another key (at most 3 rounds)
+        for (int round = 0; round < 3 && whileDown == null; round++) {
             realm.rotateKey("frozen-" + System.nanoTime());
             fresh = realm.backendToken("backend");
             try (KeycloakForTests.Frozen frozen = keycloak.freeze()) {
-                unavailable = publish("news/a", "\"while down\"", fresh);
-                if (unavailable.statusCode() == 503) {
-                    assertEquals("keys_unavailable", error(unavailable), unavailable.body());
-                    assertTrue(unavailable.headers().firstValue("Retry-After").isPresent(), "Retry-After");
-                    HttpResponse<String> ready = api.get("api/health/ready", Map.of());
-                    assertEquals(200, ready.statusCode(), "no keys is no reason to take streams elsewhere");
-                    assertEquals("DOWN", KeycloakForTests.JSON.readTree(ready.body()).at("/keys/status").asText(),
-                            ready.body());
-                }
+                whileDown = refusedUntilKeysDown(fresh);
             }
         }
-        assertEquals(503, unavailable.statusCode(), unavailable.body());
+        assertNotNull(whileDown, "Herald held every new key before Keycloak was frozen, 3 times");
+        assertEquals("keys_unavailable", error(whileDown), whileDown.body());
+        assertTrue(whileDown.headers().firstValue("Retry-After").isPresent(), "Retry-After");
 
-        HttpResponse<String> accepted = publishUntil(s -> s == 202, "news/a", fresh);
+        HttpResponse<String> accepted = publishUntil(s -> s != 503, "news/a", fresh);
         assertEquals(202, accepted.statusCode(), accepted.body());
+    }
+
+    /**
+     * While Keycloak is frozen: publishes with {@code token} (whose kid Herald does not hold) until Herald has tried
+     * to fetch the keys and failed, as readiness says ({@code "keys": {"status": "DOWN"}}, still 200); that last
+     * answer. Null when the token was accepted: Herald had fetched its key before the freeze.
+     */
+    private HttpResponse<String> refusedUntilKeysDown(String token) throws Exception {
+        long deadline = System.nanoTime() + POLL.toNanos();
+        while (true) {
+            HttpResponse<String> response = publish("news/a", "\"while down\"", token);
+            if (response.statusCode() == 202) {
+                return null;
+            }
+            assertEquals(503, response.statusCode(), response.body());
+            HttpResponse<String> ready = api.get("api/health/ready", Map.of());
+            assertEquals(200, ready.statusCode(), "no keys is no reason to send streams elsewhere: " + ready.body());
+            if ("DOWN".equals(KeycloakForTests.JSON.readTree(ready.body()).at("/keys/status").asText())) {
+                return response;
+            }
+            assertTrue(System.nanoTime() < deadline, "readiness never said the keys were DOWN: " + ready.body());
+            Thread.sleep(PAUSE.toMillis());
+        }
     }
 
     @Test
@@ -268,9 +306,25 @@ class KeycloakTomcatIT {
         return api.stream(query, bearer(token));
     }
 
-    /** A stream request that is expected to be refused, so that its answer has a body to read. */
+    /**
+     * A stream request expected to be refused, with the body of the refusal; a stream that opens instead is closed
+     * at once (its body never ends) and reads as {@code (a stream)}.
+     */
     private HttpResponse<String> refused(String query, String token) throws Exception {
-        return api.get("api/events?" + query, bearer(token));
+        HttpRequest request = HttpRequest.newBuilder(api.uri("api/events?" + query)).timeout(Duration.ofSeconds(10))
+                .header("Authorization", "Bearer " + token).build();
+        return http.send(request, head -> head.statusCode() == 200
+                ? HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofInputStream(), KeycloakTomcatIT::closed)
+                : HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8));
+    }
+
+    private static String closed(InputStream stream) {
+        try {
+            stream.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return "(a stream)";
     }
 
     private HttpResponse<String> publish(String topic, String data, String token) throws Exception {
@@ -278,15 +332,12 @@ class KeycloakTomcatIT {
                 ("{\"topic\":\"" + topic + "\",\"data\":" + data + "}").getBytes(StandardCharsets.UTF_8), bearer(token));
     }
 
-    /**
-     * Publishes until the status is {@code done}, once a second, for at most {@link #POLL} (a multiple of Herald's
-     * refetch bound, {@link #REFETCH}); the last answer.
-     */
+    /** Publishes until the status is {@code done}, once a second, for at most {@link #POLL}; the last answer. */
     private HttpResponse<String> publishUntil(IntPredicate done, String topic, String token) throws Exception {
         long deadline = System.nanoTime() + POLL.toNanos();
         HttpResponse<String> response = publish(topic, "\"poll\"", token);
         while (!done.test(response.statusCode()) && System.nanoTime() < deadline) {
-            Thread.sleep(REFETCH.toMillis() / 10);
+            Thread.sleep(PAUSE.toMillis());
             response = publish(topic, "\"poll\"", token);
         }
         return response;
