@@ -1,7 +1,6 @@
 package dev.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.opentest4j.TestAbortedException;
 
 /**
  * The one Keycloak of this test run (dev mode on 127.0.0.1, started by Maven in pre-integration-test through
@@ -47,11 +47,13 @@ final class KeycloakForTests {
     }
 
     /**
-     * Keycloak once it answers. Skips (a JUnit assumption) when the build was told not to start it, or when the
+     * Keycloak once it answers. Aborts (a JUnit assumption, {@link TestAbortedException}) when the build was told not to start it, or when the
      * start script found no Java 21+; fails when it does not answer within {@link #STARTUP}.
      */
     static KeycloakForTests await() throws IOException, InterruptedException {
-        assumeFalse(Boolean.getBoolean("it.keycloak.skip"), "Keycloak not started: -Dit.keycloak.skip=true");
+        if (Boolean.getBoolean("it.keycloak.skip")) {
+            throw new TestAbortedException("Keycloak not started: -Dit.keycloak.skip=true");
+        }
         KeycloakForTests keycloak = new KeycloakForTests(Integer.getInteger("it.keycloak.port", 18280),
                 Path.of(System.getProperty("it.keycloak.dir", "target/keycloak")));
         long deadline = System.nanoTime() + STARTUP.toNanos();
@@ -68,8 +70,11 @@ final class KeycloakForTests {
         }
     }
 
+    /** The start script leaves this marker when it found no Java to run Keycloak with. */
     private void assumeJava21() {
-        assumeFalse(Files.exists(dir.resolve("NO_JAVA21")), "Keycloak needs Java 21+: none found");
+        if (Files.exists(dir.resolve("NO_JAVA21"))) {
+            throw new TestAbortedException("Keycloak needs Java 21+: none found");
+        }
     }
 
     private boolean answers() throws InterruptedException {
