@@ -194,8 +194,8 @@ public final class ProviderKeys implements JWKSource<SecurityContext>, AutoClose
         return new KeysUnavailableException(why + "; try again in " + seconds + " s", seconds);
     }
 
-    /** The scheduled fetch; never throws, or the executor would stop scheduling it. */
-    private void refresh() {
+    /** The scheduled fetch (a test's too); never throws, or the executor would stop scheduling it. */
+    void refresh() {
         fetching.lock();
         try {
             fetch();

@@ -36,6 +36,25 @@ class AccessTest {
     }
 
     @Test
+    void presenceAndAdminAreGrantedOnlyByTheirNamesNeverByAStar() {
+        Caller star = token(List.of("*"), List.of("*"), null);
+        assertEquals(Verdict.Kind.FORBIDDEN, LISTENING.decide(star, "$presence").kind());
+        assertEquals(Verdict.Kind.FORBIDDEN, AdminPolicy.decide(star).kind());
+
+        assertTrue(LISTENING.decide(token(List.of(), List.of("$presence"), null), "$presence").allowed());
+        assertTrue(AdminPolicy.decide(token(List.of("$admin"), List.of(), null)).allowed());
+    }
+
+    @Test
+    void keysUnavailableIsA503WithRetryAfter() {
+        dev.herald.web.ApiException e = Access.keysUnavailable(new KeysUnavailableException("down", 7));
+
+        assertEquals(503, e.status());
+        assertEquals("keys_unavailable", e.code());
+        assertEquals("7", e.headers().get("Retry-After"));
+    }
+
+    @Test
     void aContainerUserPublishesOnlyWithThePublisherRoleAndNobodyIsAskedForCredentials() {
         assertTrue(PublishPolicy.decide(user(true), "anything").allowed());
         Verdict withoutRole = PublishPolicy.decide(user(false), "anything");

@@ -43,7 +43,8 @@ public final class JwksServer implements AutoCloseable {
     public static final String AUDIENCE = "herald-tests";
     private static final String REALM = "/realms/herald";
 
-    private final HttpServer server;
+    private final InetSocketAddress address;
+    private HttpServer server;
     /** The keys it publishes, private parts included; the JWKS serves their public halves. */
     private final List<JWK> published = new CopyOnWriteArrayList<>();
     /** Every key ever made here, published or not, to sign with. */
@@ -54,26 +55,45 @@ public final class JwksServer implements AutoCloseable {
 
     private JwksServer(HttpServer server) {
         this.server = server;
+        this.address = server.getAddress();
     }
 
     /** Started, publishing one RSA key {@code rsa-1} and one EC P-256 key {@code ec-1}. */
     public static JwksServer start() {
+        JwksServer jwks = new JwksServer(listening(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)));
+        jwks.serve();
+        jwks.publish(jwks.rsa("rsa-1"));
+        jwks.publish(jwks.ec("ec-1"));
+        return jwks;
+    }
+
+    private static HttpServer listening(InetSocketAddress address) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            JwksServer jwks = new JwksServer(server);
-            server.createContext(REALM + "/jwks", jwks::jwks);
-            server.createContext(REALM + "/.well-known/openid-configuration", jwks::discovery);
-            server.start();
-            jwks.publish(jwks.rsa("rsa-1"));
-            jwks.publish(jwks.ec("ec-1"));
-            return jwks;
+            return HttpServer.create(address, 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
+    private void serve() {
+        server.createContext(REALM + "/jwks", this::jwks);
+        server.createContext(REALM + "/.well-known/openid-configuration", this::discovery);
+        server.start();
+    }
+
+    /** Stops listening: connections to the provider are refused, as when it is down for good. */
+    public synchronized void stop() {
+        server.stop(0);
+    }
+
+    /** Listens again, on the same port, with the same keys. */
+    public synchronized void restart() {
+        server = listening(address);
+        serve();
+    }
+
     public String issuer() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + REALM;
+        return "http://127.0.0.1:" + address.getPort() + REALM;
     }
 
     public String jwksUri() {
@@ -123,6 +143,13 @@ public final class JwksServer implements AutoCloseable {
 
     public void publish(JWK key) {
         published.add(key);
+    }
+
+    /** Publishes the key {@code kid} made here before, unless it is published already. */
+    public void publishMade(String kid) {
+        if (published.stream().noneMatch(key -> key.getKeyID().equals(kid))) {
+            published.add(made.get(kid));
+        }
     }
 
     public void unpublish(String kid) {
@@ -189,7 +216,7 @@ public final class JwksServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         server.stop(0);
     }
 }

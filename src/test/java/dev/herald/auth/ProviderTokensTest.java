@@ -137,6 +137,37 @@ class ProviderTokensTest {
     }
 
     @Test
+    void concurrentRequestsWithUnknownKidsShareOneFetch() throws Exception {
+        TokenVerifier verifier = verifier();
+        JWTClaimsSet claims = provider.claims().build();
+        verifier.verify(rs256(claims));
+        provider.publish(provider.rsa("rsa-2"));
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+        int before = provider.jwksRequests();
+        String rotated = provider.sign("rsa-2", JWSAlgorithm.RS256, claims);
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(20);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        List<java.util.concurrent.Future<Grants>> answers = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 20; i++) {
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return verifier.verify(rotated);
+                }));
+            }
+            start.countDown();
+            for (java.util.concurrent.Future<Grants> answer : answers) {
+                // each either found the key after the one fetch, or waited for it: none was told to come back
+                assertEquals("alice", answer.get(30, java.util.concurrent.TimeUnit.SECONDS).subject());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(before + 1, provider.jwksRequests());
+    }
+
+    @Test
     void aProviderDownAtStartIs503WithRetryAfterThenTokensPassOnceItAnswers() throws Exception {
         provider.down();
         HeraldConfig config = config(Map.of());

@@ -21,9 +21,12 @@ final class Tokens {
     private Tokens() {
     }
 
-    /** May publish and subscribe to anything; what the tests that are not about access use. */
+    /**
+     * May publish and subscribe to anything, and see who is connected; what the tests that are not about access use.
+     * {@code $presence} is named: {@code *} does not cover Herald's own names.
+     */
     static String all() {
-        return signed(SECRET, List.of("*"), List.of("*"), null, Instant.now().plus(Duration.ofHours(1)), null);
+        return signed(SECRET, List.of("*"), List.of("*", "$presence"), null, Instant.now().plus(Duration.ofHours(1)), null);
     }
 
     /** May publish anything. */
