@@ -52,6 +52,8 @@ echo "Keycloak: starting on http://127.0.0.1:$port with $java_home, log in $log"
 export JAVA_HOME="$java_home"
 export KC_BOOTSTRAP_ADMIN_USERNAME=admin
 export KC_BOOTSTRAP_ADMIN_PASSWORD=admin
+# kc.sh's own default outside a container; in one it would take 70% of the memory, on a machine the stages share
+export JAVA_OPTS_KC_HEAP="-Xms64m -Xmx512m"
 echo "start.sh: kc.sh start-dev at $(date -u +%H:%M:%S)" >"$log"
 "${home}bin/kc.sh" start-dev --http-port "$port" --http-host 127.0.0.1 >>"$log" 2>&1 </dev/null &
 kc=$!
