@@ -138,7 +138,8 @@ public final class ProviderKeys implements JWKSource<SecurityContext>, AutoClose
         List<JWK> found = select(selector, seen);
         Set<String> kids = selector.getMatcher().getKeyIDs();
         boolean namesAKey = kids != null && !kids.isEmpty();
-        if (!found.isEmpty() || (seen.state().keys() != null && !namesAKey)) {
+        if (!found.isEmpty() || (seen.state().keys() != null && !namesAKey)
+                || askedSinceIssued(seen, context)) {
             return found;
         }
         Snapshot after = fetchUnlessRecent(seen);
@@ -147,6 +148,23 @@ public final class ProviderKeys implements JWKSource<SecurityContext>, AutoClose
             return found;
         }
         throw unavailable(after);
+    }
+
+    /**
+     * Whether the keys held were fetched after the token was issued (with the clock skew): a provider signs only with
+     * keys it publishes, so a kid missing from that answer is not a key too new for Herald but one removed or never
+     * the provider's. Such a token is a 401 at once, without a fetch or a 503, whenever the last fetch was.
+     */
+    private static boolean askedSinceIssued(Snapshot seen, SecurityContext context) {
+        return context instanceof TokenIssued issued && issued.at() != null && seen.state() instanceof Held held
+                && held.fetchedAt().isAfter(issued.at().plusSeconds(TokenVerifier.CLOCK_SKEW_SECONDS));
+    }
+
+    /**
+     * What the key look-up knows of the token: its {@code iat} (unverified, null when absent), which only ever
+     * turns a look-up into a refusal ({@link #askedSinceIssued}), never into an acceptance.
+     */
+    public record TokenIssued(Instant at) implements SecurityContext {
     }
 
     private static List<JWK> select(JWKSelector selector, Snapshot snapshot) {

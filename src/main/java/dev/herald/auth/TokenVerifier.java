@@ -36,10 +36,12 @@ import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -117,9 +119,14 @@ public final class TokenVerifier {
         if (!(jwt instanceof SignedJWT signed)) {
             throw new InvalidTokenException("encrypted tokens (JWE) are not accepted: sign it (JWS)");
         }
+        Map<String, Object> payload = signed.getPayload().toJSONObject();
+        if (payload == null) {
+            throw new InvalidTokenException("the token's payload is not a JSON object");
+        }
+        claims.checkIssuer(payload);
         JWTClaimsSet verified;
         try {
-            verified = processor.process(signed, null);
+            verified = processor.process(signed, new ProviderKeys.TokenIssued(issuedAt(payload)));
         } catch (ExpiredJWTException e) {
             throw new InvalidTokenException("the token has expired");
         } catch (NotYetValidException e) {
@@ -134,7 +141,12 @@ public final class TokenVerifier {
             throw new InvalidTokenException("the token could not be verified: " + e.getMessage());
         }
         // the payload as sent, for the types: Nimbus reads a numeric sub as a string, for one
-        return claims.grants(signed.getPayload().toJSONObject(), verified);
+        return claims.grants(payload, verified);
+    }
+
+    /** The unverified {@code iat}, for the key look-up only ({@link ProviderKeys.TokenIssued}); null when absent. */
+    private static Instant issuedAt(Map<String, Object> payload) {
+        return payload.get("iat") instanceof Number seconds ? Instant.ofEpochSecond(seconds.longValue()) : null;
     }
 
     /** Why no key verified {@code token}: its algorithm, or (with a provider) a key it does not have. */

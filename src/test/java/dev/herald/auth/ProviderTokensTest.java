@@ -84,24 +84,45 @@ class ProviderTokensTest {
     @Test
     void aKeyAddedByRotationIsFetchedAndTheOldKeyWorksUntilRemoved() throws Exception {
         TokenVerifier verifier = verifier();
-        JWTClaimsSet claims = provider.claims().build();
-        verifier.verify(rs256(claims));
+        JWTClaimsSet old = issuedNow();
+        verifier.verify(rs256(old));
         provider.publish(provider.rsa("rsa-2"));
         clock.move(ProviderKeys.REFETCH_FLOOR);
 
-        verifier.verify(provider.sign("rsa-2", JWSAlgorithm.RS256, claims));
-        verifier.verify(rs256(claims));
+        verifier.verify(provider.sign("rsa-2", JWSAlgorithm.RS256, issuedNow()));
+        verifier.verify(rs256(old));
         assertEquals(2, provider.jwksRequests());
 
         provider.unpublish("rsa-1");
         clock.move(ProviderKeys.REFETCH_FLOOR);
         provider.publish(provider.rsa("rsa-3"));
-        verifier.verify(provider.sign("rsa-3", JWSAlgorithm.RS256, claims));
-        assertThrows(KeysUnavailableException.class, () -> verifier.verify(rs256(claims)),
-                "fetched under 10 s ago: the key may be back, so not a 401 yet");
-        clock.move(ProviderKeys.REFETCH_FLOOR);
-        InvalidTokenException removed = assertThrows(InvalidTokenException.class, () -> verifier.verify(rs256(claims)));
+        JWTClaimsSet fresh = issuedNow();
+        verifier.verify(provider.sign("rsa-3", JWSAlgorithm.RS256, fresh));
+        assertEquals(3, provider.jwksRequests());
+        InvalidTokenException removed = assertThrows(InvalidTokenException.class, () -> verifier.verify(rs256(old)),
+                "issued before the last fetch, which lacked its key: removed, a 401 at once");
         assertTrue(removed.getMessage().contains("kid 'rsa-1'"), removed.getMessage());
+        assertThrows(KeysUnavailableException.class, () -> verifier.verify(rs256(fresh)),
+                "issued since the last fetch, under 10 s ago: its key may be newer than the fetch, so not a 401 yet");
+        assertEquals(3, provider.jwksRequests(), "neither made a fetch");
+    }
+
+    @Test
+    void aTokenOfAnotherIssuerIsRefusedBeforeAnyKeyIsLookedFor() throws Exception {
+        TokenVerifier verifier = verifier();
+        verifier.verify(rs256(issuedNow()));
+        clock.move(ProviderKeys.REFETCH_FLOOR);
+
+        InvalidTokenException refused = assertThrows(InvalidTokenException.class, () -> verifier.verify(
+                provider.sign("rsa-1", JWSAlgorithm.RS256, "another-realms-key",
+                        provider.claims().issuer("http://127.0.0.1:1/realms/other").build())));
+        assertTrue(refused.getMessage().contains("iss"), refused.getMessage());
+        assertEquals(1, provider.jwksRequests(), "another realm's kid makes no fetch");
+    }
+
+    /** Claims issued at the test clock's now: Herald compares {@code iat} with the time it fetched the keys. */
+    private JWTClaimsSet issuedNow() {
+        return provider.claims().issueTime(java.util.Date.from(clock.instant())).build();
     }
 
     @Test
@@ -111,11 +132,13 @@ class ProviderTokensTest {
         verifier.verify(rs256(claims));
         clock.move(ProviderKeys.REFETCH_FLOOR);
         int before = provider.jwksRequests();
+        // issued now, after the last fetch: their kids might be new keys, so each may be worth a look-up
+        JWTClaimsSet fresh = provider.claims().issueTime(java.util.Date.from(clock.instant())).build();
 
         int refused = 0;
         int unavailable = 0;
         for (int i = 0; i < 50; i++) {
-            String forged = provider.sign("rsa-1", JWSAlgorithm.RS256, "forged-" + i, claims);
+            String forged = provider.sign("rsa-1", JWSAlgorithm.RS256, "forged-" + i, fresh);
             try {
                 verifier.verify(forged);
             } catch (InvalidTokenException e) {
@@ -131,7 +154,7 @@ class ProviderTokensTest {
         assertEquals(49, unavailable, "asked again within 10 s: may be valid, so 503");
         clock.move(Duration.ofSeconds(4));
         KeysUnavailableException later = assertThrows(KeysUnavailableException.class,
-                () -> verifier.verify(provider.sign("rsa-1", JWSAlgorithm.RS256, "forged-x", claims)));
+                () -> verifier.verify(provider.sign("rsa-1", JWSAlgorithm.RS256, "forged-x", fresh)));
         assertEquals(6, later.retryAfterSeconds());
         assertTrue(verifier.verify(rs256(claims)).subject().equals("alice"), "known keys keep working");
     }
@@ -228,7 +251,8 @@ class ProviderTokensTest {
         ProviderKeys keys = keys(config);
         TokenVerifier verifier = TokenVerifier.of(config, keys);
 
-        assertThrows(KeysUnavailableException.class, () -> verifier.verify(rs256(provider.claims().build())));
+        assertThrows(KeysUnavailableException.class, () -> verifier.verify(rs256(provider.claims()
+                .issuer(config.jwt().issuer()).build())));
         ProviderKeys.Down down = assertInstanceOf(ProviderKeys.Down.class, keys.state());
         assertTrue(down.reason().contains("names the issuer"), down.reason());
         assertEquals(0, provider.jwksRequests());
@@ -336,7 +360,7 @@ class ProviderTokensTest {
     /** A clock the test moves by hand, so the 10 s floor passes without waiting 10 s. */
     static final class MovableClock extends Clock {
 
-        private volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+        private volatile Instant now = Instant.now();
 
         void move(Duration by) {
             now = now.plus(by);

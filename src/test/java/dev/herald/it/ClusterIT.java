@@ -164,7 +164,9 @@ class ClusterIT {
                 assertTrue(Integer.parseInt(clients.headers().firstValue("X-Total-Count").orElse("0")) >= 2,
                         clients.headers().map().toString());
             }
-            SseEvent leave = watcher.await(e -> "leave".equals(e.type()) && e.data().contains(clientOnB));
+            // B finds the closed socket by a failed heartbeat (1 s here), ends the stream after the container's
+            // grace (5 s), and A hears of it through Redis: more than one SseStream wait on a busy machine
+            SseEvent leave = watcher.awaitWithin(30, e -> "leave".equals(e.type()) && e.data().contains(clientOnB));
             assertEquals("{\"clientId\":\"" + clientOnB + "\",\"topics\":[\"lobby\"]}", leave.data());
             awaitTrue(() -> !get(a, "api/clients").body().contains(clientOnB), "B's client still listed on A");
         }

@@ -138,6 +138,26 @@ final class SseStream implements AutoCloseable {
         return received.get(received.size() - 1);
     }
 
+    /**
+     * Skips events until one matches within {@code seconds} in all, however long the gaps between events: for what
+     * the server does only after a silence, such as the {@code leave} of a client whose socket closed (found by a
+     * failed heartbeat, a few seconds after the close).
+     */
+    SseEvent awaitWithin(int seconds, Predicate<SseEvent> wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Object next = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+            assertNotNull(next, "no matching event within " + seconds + " s");
+            if (next instanceof Throwable failure) {
+                throw new AssertionError("the stream ended: " + failure, failure);
+            }
+            if (wanted.test((SseEvent) next)) {
+                return (SseEvent) next;
+            }
+        }
+    }
+
     /** Reads through the opening part and returns its {@code ready} event. */
     SseEvent ready() throws InterruptedException {
         return await(e -> e.type().equals("ready"));
