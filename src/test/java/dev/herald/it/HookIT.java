@@ -199,4 +199,16 @@ class HookIT {
             stream.awaitEnd(15);
         }
     }
+
+    @Test
+    void aForeignOriginIsRefusedBeforeItsCookieReachesTheHook() throws Exception {
+        Map<String, String> foreign = new java.util.HashMap<>(session("mallory"));
+        foreign.remove(Api.NO_TOKEN);
+        foreign.put("Origin", "https://evil.example");
+        HttpResponse<String> refused = api.get("api/events?topic=user/hook-mallory", foreign);
+
+        assertEquals(403, refused.statusCode());
+        assertTrue(refused.body().contains("origin_not_allowed"), refused.body());
+        assertTrue(CALLS.isEmpty(), "the origin check runs before the hook's filter: " + CALLS);
+    }
 }
