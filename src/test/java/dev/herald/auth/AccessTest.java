@@ -103,4 +103,17 @@ class AccessTest {
         assertEquals(Verdict.Kind.UNKNOWN_CALLER, AdminPolicy.decide(Caller.NOBODY).kind());
         assertTrue(AdminPolicy.decide(Caller.ANYONE).allowed());
     }
+
+    @Test
+    void theHookIsNeededForPrivateNamesPresenceAndWildcardsOverlappingAPrivatePatternOnly() {
+        assertTrue(LISTENING.mayNeedGrant("user/alice"));
+        assertTrue(LISTENING.mayNeedGrant("$presence"));
+        assertTrue(LISTENING.mayNeedGrant("*"));
+        assertTrue(LISTENING.mayNeedGrant("user/*"));
+        assertTrue(LISTENING.mayNeedGrant("billing/eu/*"));
+        assertTrue(!LISTENING.mayNeedGrant("news"));
+        assertTrue(!LISTENING.mayNeedGrant("orders/*"));
+        assertTrue(!LISTENING.mayNeedGrant("users/*"));
+        assertTrue(!new ListenPolicy(List.of()).mayNeedGrant("*"), "nothing private: * needs nothing");
+    }
 }

@@ -66,4 +66,26 @@ class TopicPatternTest {
         }
         assertEquals(List.of("*", "a/*", "a/b/*"), TopicPattern.wildcardsCovering("a/b/c"));
     }
+
+    @Test
+    void patternsOverlapWhenSomeTopicMatchesBoth() {
+        assertTrue(overlap("*", "user/*"));
+        assertTrue(overlap("*", "news"));
+        assertTrue(overlap("a/*", "a/b/*"));
+        assertTrue(overlap("a/*", "a/x"));
+        assertTrue(overlap("a/b/*", "a/*"));
+        assertTrue(overlap("a/*", "a/*"));
+        assertTrue(overlap("news", "news"));
+        assertFalse(overlap("a/*", "b/*"));
+        assertFalse(overlap("a/*", "a"), "a/* does not cover a itself");
+        assertFalse(overlap("ab/*", "a/*"));
+        assertFalse(overlap("a/b/*", "a/x"));
+        assertFalse(overlap("news", "weather"));
+    }
+
+    private static boolean overlap(String a, String b) {
+        boolean one = new TopicPattern(a).overlaps(new TopicPattern(b));
+        assertEquals(one, new TopicPattern(b).overlaps(new TopicPattern(a)), "symmetric: " + a + " " + b);
+        return one;
+    }
 }

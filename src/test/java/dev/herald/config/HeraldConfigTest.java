@@ -127,4 +127,36 @@ class HeraldConfigTest {
         assertEquals("HERALD_LIMITS_TOPICS_PER_CONNECTION",
                 ConfigSources.environmentName("herald.limits.topics-per-connection"));
     }
+
+    @Test
+    void theHookIsUnsetByDefaultAndReadTyped() {
+        assertEquals(HeraldConfig.Hook.NONE, HeraldConfig.read(key -> null).hook());
+        assertEquals(new HeraldConfig.Hook("https://app.example.com/herald/auth?x=1", 500, 8, 0),
+                HeraldConfig.read(Map.of("herald.auth.hook-url", "https://app.example.com/herald/auth?x=1",
+                        "herald.auth.hook-timeout-ms", "500", "herald.auth.hook-concurrency", "8",
+                        "herald.auth.hook-cache-seconds", "0")::get).hook());
+        for (String loopback : List.of("http://127.0.0.1:8080/auth", "http://localhost/auth", "http://[::1]:9/a",
+                "http://127.1.2.3/a")) {
+            assertEquals(loopback, HeraldConfig.read(Map.of("herald.auth.hook-url", loopback)::get).hook().url());
+        }
+    }
+
+    @Test
+    void aHookUrlThatWouldSendCookiesInClearOrElsewhereIsRefusedNamingTheKey() {
+        for (String wrong : List.of("http://app.example.com/auth", "http://10.0.0.1/auth", "ftp://127.0.0.1/a",
+                "https://user:pw@app.example.com/a", "https://app.example.com/a#frag", "/relative", "not a url",
+                "http://127.0.0.1.example.com/a")) {
+            InvalidConfigException refused = assertThrows(InvalidConfigException.class,
+                    () -> HeraldConfig.read(Map.of("herald.auth.hook-url", wrong)::get), wrong);
+            assertTrue(refused.getMessage().contains("herald.auth.hook-url"), refused.getMessage());
+        }
+        for (String[] wrong : new String[][] {{"herald.auth.hook-timeout-ms", "0"},
+                {"herald.auth.hook-timeout-ms", "30001"}, {"herald.auth.hook-concurrency", "0"},
+                {"herald.auth.hook-concurrency", "1025"}, {"herald.auth.hook-cache-seconds", "-1"},
+                {"herald.auth.hook-cache-seconds", "3601"}}) {
+            InvalidConfigException refused = assertThrows(InvalidConfigException.class,
+                    () -> HeraldConfig.read(Map.of(wrong[0], wrong[1])::get));
+            assertTrue(refused.getMessage().contains(wrong[0]), refused.getMessage());
+        }
+    }
 }

@@ -108,9 +108,15 @@ public final class AuthorizationHook implements AutoCloseable {
         cache.purge(subject);
     }
 
+    /**
+     * Makes one call. The answer is kept and the call forgotten before the waiting streams hear it, so that a stream
+     * arriving once they have finds the answer kept, or asks anew: never a call that already ended. At the deadline
+     * the watchdog answers the waiting streams and cuts the connection, which ends the call soon after.
+     */
     private void call(String credential, String cookie, List<String> topics, CompletableFuture<HookAnswer> answer,
             long mark) {
         AtomicReference<HttpURLConnection> connection = new AtomicReference<>();
+        HookAnswer given = HookAnswer.of(HookAnswer.Kind.UNAVAILABLE, "the call ended without an answer");
         ScheduledFuture<?> watchdog = null;
         try {
             watchdog = timer.schedule(() -> {
@@ -121,23 +127,21 @@ public final class AuthorizationHook implements AutoCloseable {
                     open.disconnect();
                 }
             }, timeoutMs, TimeUnit.MILLISECONDS);
-            answer.complete(client.ask(cookie, topics, connection::set));
+            given = client.ask(cookie, topics, connection::set);
         } catch (RuntimeException e) {
-            answer.complete(HookAnswer.of(HookAnswer.Kind.UNAVAILABLE, "the call failed: " + e));
-            throw e;
+            given = HookAnswer.of(HookAnswer.Kind.UNAVAILABLE, "the call failed: " + e);
         } finally {
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
-            HookAnswer given = answer.getNow(null);
-            if (given == null) {
-                given = HookAnswer.of(HookAnswer.Kind.UNAVAILABLE, "the call ended without an answer");
-                answer.complete(given);
+            if (answer.isDone()) {
+                // the watchdog spoke first: its answer is the one the streams got
+                given = answer.join();
             }
             cache.put(credential, given, mark);
-            // after the cache, so a stream arriving in between finds this answer either here or there
             inFlight.remove(credential, answer);
             permits.release();
+            answer.complete(given);
             report(given);
         }
     }

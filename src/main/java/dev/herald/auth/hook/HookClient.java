@@ -2,6 +2,7 @@ package dev.herald.auth.hook;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.CookieHandler;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -39,6 +40,12 @@ final class HookClient {
      * cut it at the deadline. Never throws: a failure is an {@code UNAVAILABLE} answer saying why.
      */
     HookAnswer ask(String cookie, List<String> topics, Consumer<HttpURLConnection> opened) {
+        if (CookieHandler.getDefault() != null) {
+            // HttpURLConnection would add the cookies such a handler stored (a session the hook set for one user)
+            // to every user's call, and keep what the hook sets: one user's stream could carry another's session
+            return HookAnswer.of(HookAnswer.Kind.UNAVAILABLE, "a JVM-wide java.net.CookieHandler is installed "
+                    + "(CookieHandler.setDefault), which would mix users' cookies; Herald will not call the hook");
+        }
         HttpURLConnection connection = null;
         boolean reusable = false;
         try {
