@@ -342,20 +342,8 @@ public record HeraldConfig(
          */
         String url(String key) {
             String raw = text(key);
-            if (raw == null) {
-                return null;
-            }
-            java.net.URI uri;
-            try {
-                uri = new java.net.URI(raw);
-            } catch (java.net.URISyntaxException e) {
-                throw new InvalidConfigException(key, "'" + raw + "' is not a URL: " + e.getReason());
-            }
-            if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw new InvalidConfigException(key, "'" + raw + "' is not an http or https URL with a host");
-            }
-            if (uri.getUserInfo() != null || uri.getFragment() != null) {
-                throw new InvalidConfigException(key, "a URL with user info or a fragment is not a provider's URL");
+            if (raw != null) {
+                httpUrl(key, raw);
             }
             return raw;
         }
@@ -369,22 +357,31 @@ public record HeraldConfig(
             if (raw == null) {
                 return null;
             }
+            java.net.URI uri = httpUrl(key, raw);
+            if (!"https".equalsIgnoreCase(uri.getScheme()) && !isLoopback(uri.getHost())) {
+                throw new InvalidConfigException(key, "'" + raw + "' must be https:, or http: to a loopback address "
+                        + "(127.0.0.1, [::1], localhost): the request carries the user's cookie");
+            }
+            return raw;
+        }
+
+        /** {@code raw} as an http or https URL with a host, without user info or a fragment; else the start stops. */
+        private static java.net.URI httpUrl(String key, String raw) {
             java.net.URI uri;
             try {
                 uri = new java.net.URI(raw);
             } catch (java.net.URISyntaxException e) {
                 throw new InvalidConfigException(key, "'" + raw + "' is not a URL: " + e.getReason());
             }
-            if (uri.getHost() == null || uri.getUserInfo() != null || uri.getFragment() != null) {
-                throw new InvalidConfigException(key, "'" + raw + "' is not an http(s) URL with a host and without "
-                        + "user info or a fragment");
+            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+            if (!(scheme.equals("https") || scheme.equals("http")) || uri.getHost() == null) {
+                throw new InvalidConfigException(key, "'" + raw + "' is not an http or https URL with a host");
             }
-            boolean https = "https".equalsIgnoreCase(uri.getScheme());
-            if (!https && !("http".equalsIgnoreCase(uri.getScheme()) && isLoopback(uri.getHost()))) {
-                throw new InvalidConfigException(key, "'" + raw + "' must be https:, or http: to a loopback address "
-                        + "(127.0.0.1, [::1], localhost): the request carries the user's cookie");
+            if (uri.getUserInfo() != null || uri.getFragment() != null) {
+                throw new InvalidConfigException(key, "'" + raw + "' has user info or a fragment: a URL with a "
+                        + "password in it would be logged");
             }
-            return raw;
+            return uri;
         }
 
         /** Loopback by its text, never by a DNS look-up: a name that resolves to 127.0.0.1 today may not tomorrow. */

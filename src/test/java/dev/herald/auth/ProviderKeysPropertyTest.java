@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWTClaimsSet;
+import dev.herald.MovableClock;
+import dev.herald.config.HeraldConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +20,6 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.lifecycle.AfterContainer;
-import dev.herald.config.HeraldConfig;
 
 /**
  * Random runs of a provider's life: keys added and removed, the provider going down and coming back, time
@@ -66,7 +67,7 @@ class ProviderKeysPropertyTest {
         Set<String> published = new TreeSet<>();
         Set<String> removed = new TreeSet<>();
         publish("p0", published);
-        ProviderTokensTest.MovableClock clock = new ProviderTokensTest.MovableClock();
+        MovableClock clock = new MovableClock();
         HeraldConfig config = HeraldConfig.read(Map.of(HeraldConfig.JWT_JWKS_URI, PROVIDER.jwksUri(),
                 HeraldConfig.JWT_AUDIENCE, JwksServer.AUDIENCE)::get);
         ProviderKeys keys = new ProviderKeys(new KeyFetcher(PROVIDER.jwksUri(), null), clock, Duration.ofSeconds(300));
@@ -155,7 +156,7 @@ class ProviderKeysPropertyTest {
      * Claims issued at the test clock's now: a provider signs with a key only once it publishes it, so a token of a
      * published key is never older than the key; Herald uses that to refuse an old token's missing kid at once.
      */
-    private static JWTClaimsSet issuedNow(ProviderTokensTest.MovableClock clock) {
+    private static JWTClaimsSet issuedNow(MovableClock clock) {
         return PROVIDER.claims().issueTime(java.util.Date.from(clock.instant())).build();
     }
 }

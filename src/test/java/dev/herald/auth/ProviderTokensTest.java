@@ -13,12 +13,11 @@ import com.nimbusds.jose.util.Base64URL;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
+import dev.herald.MovableClock;
 import dev.herald.config.HeraldConfig;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -357,28 +356,4 @@ class ProviderTokensTest {
                 thread -> thread.getName().startsWith("herald-keys")), "herald-keys ended");
     }
 
-    /** A clock the test moves by hand, so the 10 s floor passes without waiting 10 s. */
-    static final class MovableClock extends Clock {
-
-        private volatile Instant now = Instant.now();
-
-        void move(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-    }
 }

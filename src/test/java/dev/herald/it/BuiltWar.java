@@ -1,5 +1,6 @@
 package dev.herald.it;
 
+import dev.herald.auth.JwksServer;
 import java.io.File;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,6 +46,23 @@ final class BuiltWar {
         });
         xml.append("</web-app>\n");
         return ShrinkWrap.create(WebArchive.class, name + ".war").merge(built()).setWebXML(new StringAsset(xml.toString()));
+    }
+
+    /**
+     * The built WAR as {@code <name>.war}, verifying tokens with {@code provider}'s keys instead of the test secret:
+     * found from its issuer's discovery document, or (with {@code jwksUri}) from its JWKS URI named directly.
+     * Roles are read at {@code realm_access.roles}, where Keycloak puts them.
+     */
+    static WebArchive verifyingWith(String name, JwksServer provider, boolean jwksUri) {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("herald.jwt.secret", null);
+        if (jwksUri) {
+            settings.put("herald.jwt.jwks-uri", provider.jwksUri());
+        }
+        settings.put("herald.jwt.issuer", provider.issuer());
+        settings.put("herald.jwt.audience", JwksServer.AUDIENCE);
+        settings.put("herald.jwt.roles-claim", "realm_access.roles");
+        return configured(name, settings);
     }
 
     /** Exactly the file {@code mvn package} built. */

@@ -56,13 +56,7 @@ class HostileInputIT extends DeployedWar {
     @Deployment(name = JWKS, testable = false)
     static WebArchive jwksWar() {
         provider = JwksServer.start();
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("herald.jwt.secret", null);
-        settings.put("herald.jwt.jwks-uri", provider.jwksUri());
-        settings.put("herald.jwt.issuer", provider.issuer());
-        settings.put("herald.jwt.audience", JwksServer.AUDIENCE);
-        settings.put("herald.jwt.roles-claim", "realm_access.roles");
-        return BuiltWar.configured(JWKS, settings);
+        return BuiltWar.verifyingWith(JWKS, provider, true);
     }
 
     @AfterAll

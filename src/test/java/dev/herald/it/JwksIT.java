@@ -10,7 +10,6 @@ import java.net.URL;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,12 +51,7 @@ class JwksIT {
     @Deployment(name = JWKS, testable = false)
     static WebArchive war() {
         provider = JwksServer.start();
-        Map<String, String> settings = new LinkedHashMap<>();
-        settings.put("herald.jwt.secret", null);
-        settings.put("herald.jwt.issuer", provider.issuer());
-        settings.put("herald.jwt.audience", JwksServer.AUDIENCE);
-        settings.put("herald.jwt.roles-claim", "realm_access.roles");
-        return BuiltWar.configured(JWKS, settings);
+        return BuiltWar.verifyingWith(JWKS, provider, false);
     }
 
     @AfterAll

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.herald.MovableClock;
 import dev.herald.auth.Access;
 import dev.herald.auth.Listeners;
 import dev.herald.backbone.Backbone;
@@ -591,10 +592,10 @@ class HubTest {
                     .until(e -> named(e, "ready"));
             subscribe(blocking, List.of("news"), false, null, false, "test", Listeners.nobody(List.of()))
                     .until(e -> named(e, "ready"));
-            clock.advance(Duration.ofMillis(4999));
+            clock.move(Duration.ofMillis(4999));
             assertEquals(clock.instant().plusMillis(1), admit(blocking, alice).blockedUntil());
 
-            clock.advance(Duration.ofMillis(1));
+            clock.move(Duration.ofMillis(1));
             subscribe(blocking, List.of("news"), false, null, false, "test", alice).until(e -> named(e, "ready"));
         } finally {
             blocking.close();
@@ -648,31 +649,6 @@ class HubTest {
         outputs.add(sink);
         return to.subscribe(Subscription.of(List.of("news"), "false", null, null, 64), "test", listener, sink,
                 sink::end);
-    }
-
-    /** A clock a test moves on, so a block's end needs no wait. */
-    private static final class MovableClock extends Clock {
-
-        private volatile java.time.Instant now = java.time.Instant.parse("2026-11-29T22:00:00Z");
-
-        void advance(Duration by) {
-            now = now.plus(by);
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 
     private static String clientId(RecordingOutput.Written event) {
