@@ -378,8 +378,9 @@ public record HeraldConfig(
                 throw new InvalidConfigException(key, "'" + raw + "' is not an http or https URL with a host");
             }
             if (uri.getUserInfo() != null || uri.getFragment() != null) {
-                throw new InvalidConfigException(key, "'" + raw + "' has user info or a fragment: a URL with a "
-                        + "password in it would be logged");
+                // not quoted: the user info may hold a password, which must not reach the log
+                throw new InvalidConfigException(key, "a URL with user info or a fragment is refused: user info "
+                        + "would reach the log");
             }
             return uri;
         }
