@@ -168,15 +168,26 @@ class AuthorizationHookTest {
         assertEquals(HookAnswer.Kind.GRANTED, next.kind(), next.reason());
     }
 
-    @Test
-    void streamsWithTheSameCookieWaitForOneCall() throws Exception {
-        CountDownLatch called = new CountDownLatch(1);
-        CountDownLatch answerNow = new CountDownLatch(1);
+    /** Latches of a hook that grants only when told to: {@code called} once it is asked, then {@code answerNow}. */
+    private record HeldAnswer(CountDownLatch called, CountDownLatch answerNow) {
+    }
+
+    /** From now on the hook holds each call until the test counts {@code answerNow} down, then grants. */
+    private HeldAnswer holdAnswers() {
+        HeldAnswer held = new HeldAnswer(new CountDownLatch(1), new CountDownLatch(1));
         script = exchange -> {
-            called.countDown();
-            answerNow.await();
+            held.called().countDown();
+            held.answerNow().await();
             send(exchange, 200, GRANT);
         };
+        return held;
+    }
+
+    @Test
+    void streamsWithTheSameCookieWaitForOneCall() throws Exception {
+        HeldAnswer held = holdAnswers();
+        CountDownLatch called = held.called();
+        CountDownLatch answerNow = held.answerNow();
         AuthorizationHook hook = hook();
         List<CompletableFuture<HookAnswer>> waiting = new ArrayList<>();
         waiting.add(hook.ask("same", List.of("t")));
@@ -262,13 +273,9 @@ class AuthorizationHookTest {
         answer(hook.ask("alice-phone", List.of("t")));
         assertEquals(2, calls.size());
 
-        CountDownLatch called = new CountDownLatch(1);
-        CountDownLatch answerNow = new CountDownLatch(1);
-        script = exchange -> {
-            called.countDown();
-            answerNow.await();
-            send(exchange, 200, GRANT);
-        };
+        HeldAnswer held = holdAnswers();
+        CountDownLatch called = held.called();
+        CountDownLatch answerNow = held.answerNow();
         CompletableFuture<HookAnswer> inFlight = hook.ask("alice-laptop", List.of("t"));
         assertTrue(called.await(10, TimeUnit.SECONDS));
         hook.purge("alice");
