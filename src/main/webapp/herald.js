@@ -510,13 +510,13 @@
       this.lastBeat = Date.now();
       this.hello();
       this.requestLock(false);
-      const patience = MISSED_BEATS * BEAT_MS + Math.random() * BEAT_MS / 4; // jitter: followers do not all steal at once
+      const patience = MISSED_BEATS * BEAT_MS + Math.random() * BEAT_MS / 5; // jitter: followers do not all steal at once
       let helloAt = Date.now();
       this.watchdog = setInterval(() => {
         if (this.leader) { return; }
         if (Date.now() - this.lastBeat > patience) { this.lastBeat = Date.now(); this.steal(); }
         if (Date.now() - helloAt > HELLO_MS) { helloAt = Date.now(); this.hello(); }
-      }, BEAT_MS / 4);
+      }, BEAT_MS / 10);
     }
 
     /** Leaves the group: another tab takes over at once if this one led (its lock is released). */
@@ -574,8 +574,9 @@
     }
 
     lead(abort) {
+      const previous = this.epoch[1];
       this.epoch = [this.epoch[0] + 1, this.id];
-      const leader = new SharedLeader(this, this.epoch, abort);
+      const leader = new SharedLeader(this, this.epoch, abort, previous);
       this.leader = leader;
       const released = new Promise(resolve => { leader.release = resolve; });
       leader.start();
@@ -591,6 +592,7 @@
 
     receive(m) {
       if (this.closed) { return; }
+      if (m.k === 'bye') { this.roster = this.roster.filter(([id]) => id !== m.tab); }
       if (m.k === 'hello' || m.k === 'bye') { if (this.leader) { this.leader.tabMessage(m); } return; }
       const order = compareEpochs(m.v, this.epoch);
       if (order < 0) { return; } // from a leader that was frozen and does not know yet that it was replaced
@@ -653,14 +655,17 @@
     applyState(m) {
       this.sharedState = m;
       if (this.refused || this.catchUp) { return; } // a refused tab stays closed; a catch-up shows its own stream's
-      let state = m.state;
-      if (state === 'connecting' && this.client.everOpened) { state = 'reconnecting'; } // a new leader's stream
-      if (state === 'open') { this.client.everOpened = true; }
-      const reason = refusalOf(m.reason);
+      this.show(m.state, refusalOf(m.reason), m.retryAt);
+    }
+
+    /** The state of the stream this tab is served by, as its own stream's would be, each change once. */
+    show(state, reason, retryAt) {
       const client = this.client;
+      if (state === 'connecting' && client.everOpened) { state = 'reconnecting'; } // a new leader's stream, a catch-up
+      if (state === 'open') { client.everOpened = true; }
       if (state === client.state && (client.reason ? client.reason.error : null) === (reason ? reason.error : null)
-        && client.retryAt === (m.retryAt || 0)) { return; }
-      client.setState(state, reason, m.retryAt);
+        && client.retryAt === (retryAt || 0)) { return; }
+      client.setState(state, reason, retryAt);
     }
 
     setTabs(count) {
@@ -737,8 +742,7 @@
           this.onRefused(plainReason(e.detail.reason));
           return;
         }
-        if (e.detail.state === 'open') { client.everOpened = true; }
-        client.setState(e.detail.state, e.detail.reason, e.detail.retryAt);
+        this.show(e.detail.state, e.detail.reason, e.detail.retryAt);
       });
     }
 
@@ -752,13 +756,14 @@
 
   /** The leading tab's job: the shared stream, the tabs it serves, their heartbeat. See SharedTab. */
   class SharedLeader {
-    constructor(tab, epoch, abort) {
+    constructor(tab, epoch, abort, previous) {
       this.tab = tab;
       this.epoch = epoch;
       this.abort = abort;
       this.members = new Map(); // tab id -> {topics, refused, waiting}; at most MAX_TABS
       for (const [id, topics, refused] of tab.roster) {
-        if (id !== tab.id) { this.members.set(id, { topics, refused, waiting: false }); }
+        // not the leader before: it is gone, or frozen and joins again when it wakes up
+        if (id !== tab.id && id !== previous) { this.members.set(id, { topics, refused, waiting: false }); }
       }
       this.members.set(tab.id, { topics: tab.client.topics, refused: tab.refused, waiting: false });
       for (const member of this.members.values()) { member.heard = Date.now(); }
