@@ -225,6 +225,10 @@
       this.stopped = false;
       this.everOpened = false;
       this.askedForToken = false;
+      this.clockOffset = 0;    // the server's clock minus the browser's (readClock)
+      this.renewTimer = 0;
+      this.successor = null;   // a renewal's connection until its ready
+      this.endedWhileRenewing = false;
       this.tabs = 1; // tabs sharing the stream, this one included
       this.sink = null; // herald.js's own: where a shared stream's or a catch-up's events go instead of listeners
       this.shared = options.share !== false && canShare() ? new SharedTab(this) : null;
@@ -305,7 +309,10 @@
 
     abort() {
       clearTimeout(this.timer);
+      clearTimeout(this.renewTimer);
       this.timer = null;
+      if (this.successor) { this.successor.abort(); this.successor = null; }
+      this.endedWhileRenewing = false;
       if (this.controller) { this.controller.abort(); this.controller = null; }
     }
 
@@ -345,14 +352,90 @@
           this.stop(new Refusal(response.status, 'not_an_event_stream', 'the answer was ' + response.headers.get('Content-Type')));
           return;
         }
-        await this.read(response, controller, resuming);
-        if (controller === this.controller) { this.retry(new Refusal(0, 'stream_ended', 'the server ended the stream'), this.retryMs); }
+        this.readClock(response);
+        await this.read(response, controller, resuming, false);
+        this.ended(controller, null);
       } catch (error) {
-        if (controller !== this.controller) { return; }
-        const silent = controller.signal.aborted;
-        this.retry(new Refusal(0, silent ? 'silent' : 'network_error',
-          silent ? 'nothing arrived for ' + this.silenceMs / 1000 + ' s' : String(error.message || error)), this.backoff());
+        this.ended(controller, error);
       }
+    }
+
+    /** A connection's response ended (error null) or failed: the current one reconnects, unless a renewal takes over. */
+    ended(controller, error) {
+      if (controller !== this.controller) { return; }
+      if (this.successor && !error) { this.endedWhileRenewing = true; return; } // its successor is nearly ready
+      if (!error) { this.retry(new Refusal(0, 'stream_ended', 'the server ended the stream'), this.retryMs); return; }
+      const silent = controller.signal.aborted;
+      this.retry(new Refusal(0, silent ? 'silent' : 'network_error',
+        silent ? 'nothing arrived for ' + this.silenceMs / 1000 + ' s' : String(error.message || error)), this.backoff());
+    }
+
+    /** The server's clock minus the browser's, from the response's Date (whole seconds: the middle of that one). */
+    readClock(response) {
+      const date = Date.parse(response.headers.get('Date') || '');
+      if (Number.isFinite(date)) { this.clockOffset = date + 500 - Date.now(); }
+    }
+
+    /**
+     * A stream whose authorisation expires says when in welcome's expiresAt, on the server's clock: a few seconds
+     * before, the client asks getToken() for a new token and moves to a new stream (renew).
+     */
+    scheduleRenewal(welcome, current) {
+      clearTimeout(this.renewTimer);
+      let expiresAt;
+      try { expiresAt = JSON.parse(welcome).expiresAt; } catch (e) { return; }
+      if (typeof expiresAt !== 'number' || !this.getToken) { return; } // without getToken the 401 after it ends says so
+      const delay = expiresAt - (Date.now() + (this.clockOffset || 0)) - RENEW_AHEAD_MS;
+      this.renewTimer = setTimeout(() => this.renew(current), Math.max(0, delay));
+    }
+
+    /**
+     * Opens a new stream with a fresh token from the last id while the old one still runs, and switches when its
+     * ready arrives: no gap, as the new one starts where the old one was; no repeat, as emit drops every id not
+     * after the last one dispatched, whichever stream brings it.
+     */
+    async renew(old) {
+      if (old !== this.controller || this.stopped || this.successor || !this.lastEventId) { return; }
+      let token;
+      try { token = (await this.getToken()) || ''; } catch (e) { return; } // the stream ends, and its 401 asks again
+      if (!token || old !== this.controller || this.stopped) { return; }
+      const controller = new AbortController();
+      this.successor = controller;
+      const patience = setTimeout(() => { if (this.successor === controller) { controller.abort(); } }, this.silenceMs);
+      try {
+        const headers = { Accept: 'text/event-stream', Authorization: 'Bearer ' + token, 'Last-Event-ID': this.lastEventId };
+        const response = await fetch(this.streamUrl(), { headers, cache: 'no-store', credentials: this.credentials(), signal: controller.signal });
+        if (this.successor !== controller || !response.ok
+          || !(response.headers.get('Content-Type') || '').startsWith('text/event-stream')) {
+          throw new Error('renewal refused with ' + response.status);
+        }
+        this.token = token;
+        this.readClock(response);
+        await this.read(response, controller, true, true);
+        if (this.successor === controller) { throw new Error('the renewed stream ended before its ready'); }
+        this.ended(controller, null);
+      } catch (error) {
+        if (this.successor === controller) { // it never took over: the old stream goes on, or reconnects as usual
+          this.successor = null;
+          controller.abort();
+          if (this.endedWhileRenewing) { this.endedWhileRenewing = false; this.ended(this.controller, null); }
+          return;
+        }
+        this.ended(controller, error);
+      } finally {
+        clearTimeout(patience);
+      }
+    }
+
+    /** The renewed stream is ready: it becomes the current one, and the old one is closed. */
+    takeOver(controller) {
+      if (this.successor !== controller) { return; }
+      const old = this.controller;
+      this.successor = null;
+      this.endedWhileRenewing = false;
+      this.controller = controller;
+      if (old) { old.abort(); }
+      this.watch(controller);
     }
 
     /** Aborts the connection when no byte arrives for twice the heartbeat interval. */
@@ -361,11 +444,13 @@
       this.timer = setTimeout(() => { if (controller === this.controller) { controller.abort(); } }, this.silenceMs);
     }
 
-    async read(response, controller, resuming) {
+    /** Reads a stream's events; a renewal's (renewing) takes over at its ready and was never away, so never replays. */
+    async read(response, controller, resuming, renewing) {
       let opening = true;
       let retainedPart = !resuming; // before ready: a catch-up when resuming, else (or after a reset) retained events
       const parser = new EventStreamParser(event => {
-        if (event.type === 'ready') { opening = false; }
+        if (event.type === 'ready') { opening = false; if (renewing) { this.takeOver(controller); } }
+        if (event.type === 'welcome') { this.scheduleRenewal(event.data, controller); }
         if (event.type === 'reset') {
           retainedPart = true;
           this.dispatched.clear(); // the application starts over: what it had is no reason to drop anything
@@ -373,19 +458,21 @@
           if (this.onReset) { this.onReset(JSON.parse(event.data)); }
         }
         const published = opening && event.type !== 'welcome' && event.type !== 'reset';
-        this.emit(event, published && !retainedPart, published && retainedPart);
+        this.emit(event, published && !retainedPart && !renewing, published && retainedPart);
       }, ms => { this.retryMs = ms; });
-      this.failures = 0;
-      this.everOpened = true;
-      this.setState('open', null, 0);
+      if (!renewing) {
+        this.failures = 0;
+        this.everOpened = true;
+        this.setState('open', null, 0);
+      }
       const reader = response.body.getReader();
       const decoder = new TextDecoder('utf-8');
       let first = true;
       for (;;) {
         const { value, done } = await reader.read();
-        if (controller !== this.controller) { reader.cancel().catch(() => {}); return; }
+        if (controller !== this.controller && controller !== this.successor) { reader.cancel().catch(() => {}); return; }
         if (done) { return; }
-        this.watch(controller);
+        if (controller === this.controller) { this.watch(controller); }
         let text = decoder.decode(value, { stream: true });
         if (first && text.length) { text = text.replace(/^\uFEFF/, ''); first = false; }
         parser.feed(text);
