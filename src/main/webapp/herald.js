@@ -593,7 +593,6 @@
       this.channel = new BroadcastChannel(this.name);
       this.channel.onmessage = e => this.receive(e.data);
       this.client.setState(this.client.everOpened ? 'reconnecting' : 'connecting', null, 0);
-      if (this.client.lastEventId) { this.ownCatchUp(this.client.lastEventId); }
       this.lastBeat = Date.now();
       this.hello();
       this.requestLock(false);
@@ -666,8 +665,10 @@
       const leader = new SharedLeader(this, this.epoch, abort, previous);
       this.leader = leader;
       const released = new Promise(resolve => { leader.release = resolve; });
-      leader.start();
-      if (!this.joined) { this.onJoined({ since: this.groupLastId, state: null }); }
+      // the first tab, which brings its own lastEventId: the shared stream starts from it, its catch-up is this tab's
+      const resumed = !this.joined && !this.groupLastId && this.client.lastEventId;
+      leader.start(resumed || this.groupLastId);
+      if (!this.joined) { this.onJoined({ since: this.groupLastId, state: null, resumed: !!resumed }); }
       return released;
     }
 
@@ -710,9 +711,13 @@
     onJoined(m) {
       this.joined = true;
       this.since = m.since || '';
-      if (m.state) { this.applyState(m.state); }
-      // a late joiner gets what a new stream would give it: its topics' retained events, then what comes next
-      if (this.since && !this.catchUp) { this.readRetained(this.client.topics); }
+      if (this.client.lastEventId && !m.resumed) {
+        if (!this.catchUp) { this.ownCatchUp(this.client.lastEventId); }
+      } else if (this.since && !this.catchUp) {
+        // a late joiner gets what a new stream would give it: its topics' retained events, then what comes next
+        this.readRetained(this.client.topics);
+      }
+      if (m.state) { this.applyState(m.state); } // after a catch-up starts: it shows its own stream's state meanwhile
       this.release();
     }
 
@@ -723,7 +728,6 @@
     rejoin() {
       this.joined = false;
       this.holds++;
-      if (this.client.lastEventId && !this.catchUp) { this.ownCatchUp(this.client.lastEventId); }
       this.hello();
     }
 
@@ -863,10 +867,10 @@
       this.release = () => {};
     }
 
-    start() {
+    start(from) {
       const client = this.tab.client;
       this.stream = new HeraldClient(client.url, {
-        share: false, envelope: true, topics: this.union(), lastEventId: this.tab.groupLastId, token: client.token,
+        share: false, envelope: true, topics: this.union(), lastEventId: from, token: client.token,
         getToken: client.getToken, heartbeatSeconds: client.silenceMs / 2000, retryMs: client.retryMs,
         withCredentials: client.withCredentials, retainedUrl: client.retainedUrl,
       });
