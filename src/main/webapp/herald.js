@@ -661,7 +661,8 @@
 
     lead(abort) {
       const previous = this.epoch[1];
-      this.epoch = [this.epoch[0] + 1, this.id];
+      // the clock, so that a tab that never heard the leader it replaces still leads a newer epoch than it
+      this.epoch = [Math.max(this.epoch[0] + 1, Date.now()), this.id];
       const leader = new SharedLeader(this, this.epoch, abort, previous);
       this.leader = leader;
       const released = new Promise(resolve => { leader.release = resolve; });
@@ -694,7 +695,9 @@
         case 'beat':
           this.roster = m.roster;
           if (m.last) { this.groupLastId = m.last; }
-          if (this.joined && !this.leader && !m.roster.some(([id]) => id === this.id)) { this.rejoin(); }
+          if (!this.leader && !m.roster.some(([id]) => id === this.id)) { // its hello was lost, or it was forgotten
+            if (this.joined) { this.rejoin(); } else { this.hello(); }
+          }
           this.setTabs(m.roster.length);
           break;
         case 'ev':
