@@ -6,6 +6,9 @@
  * That lets it send a token, say why a connection was refused, back off on 429 and 5xx, ask for a fresh token
  * on 401, resume with Last-Event-ID and notice a stream that went silent.
  *
+ * The tabs of one origin that use the same Herald URL share one stream (SharedTab, SharedLeader): Web Locks elect
+ * the tab that holds it, a BroadcastChannel carries its events to the others. `share: false` turns that off.
+ *
  *   const herald = new HeraldClient('/herald/api/events', { topics: ['orders'], onReset: reload });
  *   herald.addEventListener('order-shipped', e => show(JSON.parse(e.data)));
  */
@@ -198,7 +201,9 @@
      *   onEvent(event): called with every event, whatever its type (addEventListener needs the type's name);
      *   heartbeatSeconds: the server's herald.heartbeat.seconds (15): reconnect after twice that in silence;
      *   retryMs: the delay before a reconnection until the server sends its own (3000);
-     *   retainedUrl: where setTopics fetches retained events ('/api/retained' next to url)
+     *   retainedUrl: where setTopics fetches retained events ('/api/retained' next to url);
+     *   share: false for a stream of this client's own instead of the one the tabs share (SharedTab);
+     *   withCredentials: true to send cookies to a Herald on another origin, as EventSource's option
      */
     constructor(url, options = {}) {
       super();
