@@ -101,6 +101,7 @@ class PageBrowserIT extends InBrowser {
         connect("page-presence, $presence");
         String second;
         try (Browser other = Browser.startIfInstalled()) {
+            other.driver.manage().window().setSize(new Dimension(1280, 900));
             other.driver.get(api.uri("").toString());
             second = connect(other, "page-presence");
 
