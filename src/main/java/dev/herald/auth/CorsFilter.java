@@ -52,8 +52,9 @@ public class CorsFilter extends HttpFilter {
         response.setHeader("Access-Control-Allow-Origin", origin);
         response.setHeader("Access-Control-Allow-Credentials", "true");
         response.addHeader("Vary", "Origin");
+        // Date: herald.js measures welcome's expiresAt against the server's clock, not the browser's
         response.setHeader("Access-Control-Expose-Headers",
-                "Idempotent-Replayed, X-Total-Count, Retry-After, Herald-Retained-Truncated");
+                "Idempotent-Replayed, X-Total-Count, Retry-After, Herald-Retained-Truncated, Date");
         if ("OPTIONS".equals(request.getMethod()) && request.getHeader("Access-Control-Request-Method") != null) {
             // DELETE: a page that publishes retained events may clear them
             response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE");

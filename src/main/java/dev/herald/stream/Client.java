@@ -8,7 +8,7 @@ import java.util.List;
  * Who a stream belongs to and what it asked for, fixed when the hub accepts it.
  *
  * @param address the client address the connection limits counted
- * @param expiresAt when its authorisation (a token) expires, or null when it has none
+ * @param expiresAt when its authorisation (a token, or the hook's {@code expiresIn}) expires, or null when it has none
  * @param endsAt when it ends to rebalance nodes: {@code herald.stream.max-lifetime}, less up to a tenth
  * @param subject the {@code sub} of the token that authorised it, or null (anonymous, a container user, herald.open)
  */

@@ -9,6 +9,7 @@ import dev.herald.history.RetainedEvents;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,7 +106,8 @@ final class OutboundEvents {
                 throw new NoSuchElementException();
             }
             return switch (part) {
-                case WELCOME -> then(Part.RESET, welcome(client.clientId(), client.topics(), retryMs));
+                case WELCOME -> then(Part.RESET,
+                        welcome(client.clientId(), client.topics(), client.expiresAt(), retryMs));
                 case RESET -> then(Part.CATCH_UP, reset(lastEventId, replay.reset()));
                 case CATCH_UP -> event(replay.events().get(index++), client.envelope());
                 case RETAINED -> event(retained.events().get(index++), client.envelope());
@@ -125,15 +127,21 @@ final class OutboundEvents {
     /**
      * The first event of every stream; carries the reconnection delay and no id. Its JSON is written by hand, as
      * every stream of a connect burst gets one: client ids and topic names are made of characters that JSON
-     * strings carry as they are ({@code Topics}, {@code ClientIds}).
+     * strings carry as they are ({@code Topics}, {@code ClientIds}). {@code expiresAt} (null: never) is when the
+     * stream's authorisation ends, in epoch milliseconds on the server's clock, so a client renews its token before
+     * then without trusting its own clock.
      */
-    OutboundSseEvent welcome(String clientId, List<String> topics, int retryMs) {
-        StringBuilder data = new StringBuilder(48 + 24 * topics.size()).append("{\"clientId\":\"").append(clientId)
+    OutboundSseEvent welcome(String clientId, List<String> topics, Instant expiresAt, int retryMs) {
+        StringBuilder data = new StringBuilder(72 + 24 * topics.size()).append("{\"clientId\":\"").append(clientId)
                 .append("\",\"topics\":[");
         for (int i = 0; i < topics.size(); i++) {
             data.append(i == 0 ? "\"" : ",\"").append(topics.get(i)).append('"');
         }
-        return new PreEncodedEvent(control("welcome", data.append("]}").toString()).reconnectDelay(retryMs).build());
+        data.append(']');
+        if (expiresAt != null) {
+            data.append(",\"expiresAt\":").append(expiresAt.toEpochMilli());
+        }
+        return new PreEncodedEvent(control("welcome", data.append('}').toString()).reconnectDelay(retryMs).build());
     }
 
     /** Tells a client that its Last-Event-ID cannot be honoured, so it reloads its state. No id. */

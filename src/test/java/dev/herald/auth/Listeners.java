@@ -21,8 +21,13 @@ public final class Listeners {
 
     /** A token of {@code subject} (may be null) granting {@code subscribe}, on a server with {@code privateTopics}. */
     public static Access.Listener token(String subject, List<String> subscribe, List<String> privateTopics) {
-        Grants grants = new Grants(List.of(), subscribe.stream().map(TopicPattern::new).toList(), subject,
-                Instant.now().plusSeconds(3600));
+        return token(subject, subscribe, privateTopics, Instant.now().plusSeconds(3600));
+    }
+
+    /** As {@link #token(String, List, List)}, expiring at {@code expiresAt}. */
+    public static Access.Listener token(String subject, List<String> subscribe, List<String> privateTopics,
+            Instant expiresAt) {
+        Grants grants = new Grants(List.of(), subscribe.stream().map(TopicPattern::new).toList(), subject, expiresAt);
         return new Access.Listener(Caller.token(grants), policy(privateTopics));
     }
 

@@ -20,6 +20,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.container.test.api.OperateOnDeployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
@@ -192,9 +194,17 @@ class HookIT {
     }
 
     @Test
-    void aStreamEndsWhenTheHooksExpiresInPasses() throws Exception {
+    void aStreamEndsWhenTheHooksExpiresInPassesAndItsWelcomeSaysWhen() throws Exception {
+        long before = System.currentTimeMillis();
         try (SseStream stream = api.stream("topic=user/hook-shortfrank", session("shortfrank"))) {
             assertEquals(200, stream.status());
+            SseEvent welcome = stream.next();
+            long after = System.currentTimeMillis();
+            Matcher expiresAt = Pattern.compile(",\"expiresAt\":(\\d+)}$").matcher(welcome.data());
+            assertTrue(expiresAt.find(), welcome.data());
+            long at = Long.parseLong(expiresAt.group(1));
+            // the hook answered expiresIn 2 (s) between the two readings of this machine's clock, which Herald shares
+            assertTrue(at >= before + 2000 && at <= after + 2000, before + " < " + at + " < " + after);
             stream.ready();
             stream.awaitEnd(15);
         }

@@ -139,6 +139,8 @@ class LimitsIT {
         HttpResponse<String> info = api.get("api/info", Map.of("Origin", BuiltWar.ALLOWED_ORIGIN));
         assertEquals(200, info.statusCode());
         assertEquals(BuiltWar.ALLOWED_ORIGIN, info.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        assertTrue(info.headers().firstValue("Access-Control-Expose-Headers").orElse("").contains("Date"),
+                "herald.js on another origin reads the server's clock for welcome's expiresAt");
     }
 
     @Test

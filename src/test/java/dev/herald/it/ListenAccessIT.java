@@ -1,6 +1,7 @@
 package dev.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URLEncoder;
@@ -96,6 +97,20 @@ class ListenAccessIT extends DeployedWar {
 
         assertEquals(401, response.statusCode(), response.body());
         assertTrue(response.body().contains("expired"), response.body());
+    }
+
+    @Test
+    void welcomeSaysWhenTheTokenExpiresAndAStreamWithoutOneHasNoExpiry() throws Exception {
+        Instant exp = Instant.ofEpochSecond(Instant.now().plus(Duration.ofMinutes(10)).getEpochSecond());
+        String dave = Tokens.signed(Tokens.SECRET, List.of(), List.of(), "dave", exp, null);
+        try (SseStream withToken = open("topic=user/dave", dave);
+                SseStream anonymous = open("topic=news", null)) {
+            String expiring = withToken.next().data(); // welcome: the first event
+            String anonymousWelcome = anonymous.next().data();
+
+            assertTrue(expiring.endsWith(",\"expiresAt\":" + exp.toEpochMilli() + "}"), expiring);
+            assertFalse(anonymousWelcome.contains("expiresAt"), anonymousWelcome);
+        }
     }
 
     @Test

@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.WindowType;
 
 /** Herald's page in a real headless Chromium, against the deployed WAR (which is not open: tokens are needed). */
 class PageBrowserIT extends InBrowser {
@@ -28,16 +27,24 @@ class PageBrowserIT extends InBrowser {
 
     /** Connects the page to {@code topics} with a token that grants everything; returns its client id. */
     private String connect(String topics) {
-        browser.type("#topics", topics);
-        browser.type("#token", Tokens.all());
-        browser.find("#connect button").click();
-        return awaitOpen();
+        return connect(browser, topics);
+    }
+
+    private static String connect(Browser in, String topics) {
+        in.type("#topics", topics);
+        in.type("#token", Tokens.all());
+        in.find("#connect button").click();
+        return awaitOpen(in);
     }
 
     private String awaitOpen() {
-        browser.await("the page's stream opens", d -> browser.text("#state").equals("open"));
-        return browser.await("the page shows its client id",
-                d -> browser.text("#client-id").matches("[A-Za-z0-9_-]{10}") ? browser.text("#client-id") : null);
+        return awaitOpen(browser);
+    }
+
+    private static String awaitOpen(Browser in) {
+        in.await("the page's stream opens", d -> in.text("#state").equals("open"));
+        return in.await("the page shows its client id",
+                d -> in.text("#client-id").matches("[A-Za-z0-9_-]{10}") ? in.text("#client-id") : null);
     }
 
     /** The log rows that show the event {@code id}. */
@@ -85,30 +92,33 @@ class PageBrowserIT extends InBrowser {
         assertTrue(row.contains("page-wild/a/b"), "the envelope names the topic: " + row);
     }
 
+    /**
+     * A second browser, as a second user (or a private window) would have: the windows of one browser profile share
+     * one stream, so a second window of the same browser is no second client.
+     */
     @Test
-    void aSecondWindowsJoinAndLeaveAppearInTheFirst() throws Exception {
+    void aSecondBrowsersJoinAndLeaveAppearInTheFirst() throws Exception {
         connect("page-presence, $presence");
-        String first = browser.driver.getWindowHandle();
-        browser.driver.switchTo().newWindow(WindowType.WINDOW);
-        browser.driver.get(api.uri("").toString());
-        String second = connect("page-presence");
-        browser.driver.switchTo().window(first);
+        String second;
+        try (Browser other = Browser.startIfInstalled()) {
+            other.driver.manage().window().setSize(new Dimension(1280, 900));
+            other.driver.get(api.uri("").toString());
+            second = connect(other, "page-presence");
 
-        browser.await("the second window's join", d -> !d.findElements(By.cssSelector(
-                "#clients li[data-client-id='" + second + "']")).isEmpty());
-        assertTrue(Integer.parseInt(browser.text("#client-count")) >= 2);
+            browser.await("the second browser's join", d -> !d.findElements(By.cssSelector(
+                    "#clients li[data-client-id='" + second + "']")).isEmpty());
+            assertTrue(Integer.parseInt(browser.text("#client-count")) >= 2);
 
-        for (int i = 0; i < 3; i++) {
-            api.publish("{\"topic\":\"page-presence\",\"type\":\"comment\",\"data\":{\"text\":\"comment " + i + "\"}}");
+            for (int i = 0; i < 3; i++) {
+                api.publish("{\"topic\":\"page-presence\",\"type\":\"comment\",\"data\":{\"text\":\"comment " + i
+                        + "\"}}");
+            }
+            browser.await("three comments", d -> browser.text("#received").equals("3"));
+            other.await("three comments in the second browser", d -> other.text("#received").equals("3"));
+            browser.await("the events in the chart", d -> !"0".equals(browser.find("#chart").getAttribute("data-bars")));
+            browser.screenshot("page");
         }
-        browser.await("three comments", d -> browser.text("#received").equals("3"));
-        browser.await("the events in the chart", d -> !"0".equals(browser.find("#chart").getAttribute("data-bars")));
-        browser.screenshot("page");
-
-        browser.driver.switchTo().window(browser.driver.getWindowHandles().stream()
-                .filter(handle -> !handle.equals(first)).findFirst().orElseThrow()).close();
-        browser.driver.switchTo().window(first);
-        browser.await("the second window's leave", d -> d.findElements(By.cssSelector(
+        browser.await("the second browser's leave", d -> d.findElements(By.cssSelector(
                 "#clients li[data-client-id='" + second + "']")).isEmpty());
     }
 

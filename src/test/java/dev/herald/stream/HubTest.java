@@ -16,6 +16,7 @@ import dev.herald.history.RunId;
 import dev.herald.metrics.HeraldMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -126,6 +127,18 @@ class HubTest {
         assertEquals("ready", ready.name());
         assertTrue(ready.id().endsWith("-0"), ready.id());
         assertEquals("{\"replayed\":0,\"retained\":0}", ready.data());
+    }
+
+    @Test
+    void welcomeCarriesWhenTheStreamsTokenExpiresInEpochMilliseconds() throws InterruptedException {
+        Instant exp = Instant.ofEpochSecond(Instant.now().getEpochSecond() + 600);
+        RecordingOutput sink = subscribe(List.of("user/alice"),
+                Listeners.token("alice", List.of("user/alice"), List.of("user/*"), exp));
+
+        RecordingOutput.Written welcome = sink.next();
+        assertEquals("welcome", welcome.name());
+        assertTrue(welcome.data().matches("\\{\"clientId\":\"[A-Za-z0-9_-]{10}\",\"topics\":\\[\"user/alice\"],"
+                + "\"expiresAt\":" + exp.toEpochMilli() + "}"), (String) welcome.data());
     }
 
     @Test
