@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.By;
@@ -36,6 +37,11 @@ final class Browser implements AutoCloseable {
 
     /** A new browser, or null where Chromium is missing (see {@link #assumeInstalled}). */
     static Browser startIfInstalled() {
+        return startIfInstalled(options -> { });
+    }
+
+    /** A new browser with options of the caller's as well, or null where Chromium is missing. */
+    static Browser startIfInstalled(Consumer<ChromeOptions> more) {
         if (!installed()) {
             return null;
         }
@@ -46,6 +52,7 @@ final class Browser implements AutoCloseable {
                 "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--disable-extensions",
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost");
+        more.accept(options);
         ChromeDriver driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(WAIT);
         return new Browser(driver);
