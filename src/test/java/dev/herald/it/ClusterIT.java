@@ -183,10 +183,10 @@ class ClusterIT {
             // A learns of B's clients through Redis, once a second
             awaitTrue(() -> get(a, "api/clients").body().contains(clientId), "B's client not listed on A");
 
-            java.net.http.HttpResponse<String> kicked = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpResponse<String> kicked = ApiDescription.checked(java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(new URL(node("it.node-a.http.port"), "api/clients/" + clientId)
                             .toURI()).header("Authorization", "Bearer " + admin).DELETE().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
 
             assertEquals(202, kicked.statusCode(), kicked.body());
             onB.awaitEnd();
@@ -630,9 +630,9 @@ class ClusterIT {
 
     private static boolean nodeBAnswers() {
         try {
-            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            return ApiDescription.checked(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     new URL(node("it.node-b.http.port"), "api/health/ready").toURI()).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    HttpResponse.BodyHandlers.discarding())).statusCode() == 200;
         } catch (IOException | java.net.URISyntaxException e) {
             return false;
         } catch (InterruptedException e) {

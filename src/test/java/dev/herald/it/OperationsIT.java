@@ -47,6 +47,16 @@ class OperationsIT extends DeployedWar {
     }
 
     @Test
+    void theApiDescriptionIsServedAsJsonFromTheWar() throws Exception {
+        HttpResponse<String> served = api.get("openapi.json", Map.of());
+
+        assertEquals(200, served.statusCode(), served.body());
+        String contentType = served.headers().firstValue("Content-Type").orElse("");
+        assertTrue(contentType.startsWith("application/json"), contentType);
+        assertEquals(ApiDescription.get().root(), new com.fasterxml.jackson.databind.ObjectMapper().readTree(served.body()));
+    }
+
+    @Test
     void metricsMoveWithTraffic() throws Exception {
         Map<String, Double> before = scrape();
         try (SseStream stream = api.stream("topic=metered")) {
