@@ -114,6 +114,8 @@ class ApiDescriptionTest {
                 "{\"error\":\"unknown_client\",\"detail\":\"no node holds the client V1StGXR8_Z\"}");
         description.check("GET", BASE.resolve("api/nothing"), 404, JSON, "{\"error\":\"not_found\",\"detail\":\"Not Found\"}");
         description.check("GET", BASE.resolve("herald.js"), 200, Map.of(), "whatever the page's script is");
+        // the container's own refusal of what it cannot parse, which Herald never sees
+        description.check("GET", BASE.resolve("api/events"), 400, Map.of("Content-Type", List.of("text/html")), "<html/>");
     }
 
     @Test
@@ -129,6 +131,12 @@ class ApiDescriptionTest {
                 "{\"error\":\"rate_limited\",\"detail\":\"x\"}"));
         assertThrows(AssertionError.class, () -> description.check("GET", BASE.resolve("api/info"), 200,
                 Map.of("Content-Type", List.of("text/html")), "<html/>"));
+        assertThrows(AssertionError.class, () -> description.check("DELETE", BASE.resolve("api/clients/V1StGXR8_Z"),
+                404, JSON, "{\"error\":\"made_up\",\"detail\":\"x\"}"));
+        assertThrows(AssertionError.class, () -> description.check("GET", BASE.resolve("api/nothing"), 404, JSON,
+                "{\"error\":\"unknown_client\",\"detail\":\"x\"}"));
+        assertThrows(AssertionError.class, () -> description.check("GET", BASE.resolve("api/events?topic=a"), 200,
+                Map.of("Content-Type", List.of("text/event-stream")), null));
     }
 
     @Test
