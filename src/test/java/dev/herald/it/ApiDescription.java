@@ -85,9 +85,10 @@ final class ApiDescription {
 
     /**
      * Exempt answers, each with why: the container refuses a request it cannot parse as HTTP before any filter of
-     * the WAR runs, with its own status and its own page (HTML on Tomcat, none on Grizzly), or drops the connection.
-     * Recognised by a status of that kind together with a body that is not Herald's JSON. The description lists the
-     * same cases under {@code x-herald-container-answers}.
+     * the WAR runs, with its own status and its own page (HTML on Tomcat, none on Grizzly), or drops the connection;
+     * no WAR runs at the path; or a reverse proxy answers for a node that does not. Recognised by a status of that
+     * kind together with a body that is not Herald's JSON (Herald's own answers with these statuses are JSON, and
+     * are checked). The description lists the same cases under {@code x-herald-container-answers}.
      */
     static final Map<Integer, String> CONTAINER_STATUSES = Map.of(
             400, "a request line, header or percent-encoding the container's HTTP parser refuses; a header line or "
@@ -96,10 +97,13 @@ final class ApiDescription {
             413, "a Content-Length over what the container accepts",
             414, "a request target over the connector's limit",
             431, "a header line or section over the connector's limit (Tomcat maxHttpHeaderSize)",
-            503, "a context the container is stopping or starting, before or after Herald runs in it",
+            502, "a reverse proxy's own answer when no node answers (nginx in ClusterIT)",
+            503, "a context the container is stopping or starting, before or after Herald runs in it; a reverse "
+                    + "proxy's own answer when no node is there",
+            504, "a reverse proxy's own answer when a node did not answer in time",
             505, "an HTTP version the connector does not speak");
 
-    /** Whether this answer is the container's own refusal of a malformed request, which Herald never saw. */
+    /** Whether this answer is the container's or a proxy's own, made for a request Herald never saw. */
     static boolean containerAnswer(int status, String contentType) {
         return CONTAINER_STATUSES.containsKey(status)
                 && (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json"));

@@ -599,7 +599,8 @@ class ClusterIT {
                 readers.execute(reader);
             }
             for (FailoverReader reader : subscribers) {
-                assertTrue(reader.opened.await(30, TimeUnit.SECONDS), "a subscriber did not connect through nginx");
+                assertTrue(reader.opened.await(30, TimeUnit.SECONDS), () -> "a subscriber did not connect through nginx: "
+                        + reader.failure);
             }
             List<String> accepted = new ArrayList<>();
             for (int i = 0; i < events; i++) {
