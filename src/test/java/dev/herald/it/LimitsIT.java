@@ -1,6 +1,8 @@
 package dev.herald.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -113,6 +115,45 @@ class LimitsIT {
         assertEquals(429, first.statusCode(), first.body());
         assertTrue(first.body().contains("rate_limited"), first.body());
         assertEquals("1", first.headers().firstValue("Retry-After").orElse(null));
+    }
+
+    /**
+     * docs/client.md's Java publisher, against a publisher's bucket the test has just emptied: it waits as
+     * {@code Retry-After} says, its event arrives once, and the same key again stores nothing.
+     */
+    @Test
+    void theDocumentedJavaPublisherRetriesARateLimitedEventWithItsKeyAndItArrivesOnce() throws Exception {
+        String token = Tokens.signed(Tokens.SECRET, List.of("*"), List.of(), "java-publisher",
+                Instant.now().plusSeconds(600), null);
+        RetryingPublisher publisher = new RetryingPublisher(api.uri("api/events"), () -> token, 10);
+        try (SseStream stream = streamFrom("203.0.113.30")) {
+            String welcome = stream.next().data();
+            stream.ready();
+            for (int i = 0; i < 10; i++) { // empties the bucket: the publish below is refused at first, then waits
+                api.post("api/events", "application/json", "{\"topic\":\"elsewhere\",\"data\":0}"
+                        .getBytes(StandardCharsets.UTF_8), Map.of("Authorization", "Bearer " + token));
+            }
+
+            RetryingPublisher.Published first = publisher.publish("{\"topic\":\"limits\",\"data\":{\"n\":1}}", "key-1");
+            RetryingPublisher.Published again = publisher.publish("{\"topic\":\"limits\",\"data\":{\"n\":1}}", "key-1");
+            RetryingPublisher.Published second = publisher.publish("{\"topic\":\"limits\",\"data\":{\"n\":2}}");
+
+            assertFalse(first.replayed(), first.toString());
+            assertTrue(again.replayed(), again.toString());
+            assertEquals(first.body(), again.body());
+            List<SseEvent> received = stream.until(event -> event.data().equals("{\"n\":2}"));
+            assertEquals(List.of("{\"n\":1}", "{\"n\":2}"),
+                    received.stream().map(SseEvent::data).filter(data -> data.startsWith("{\"n\"")).toList());
+            RetryingPublisher.Refused refused = assertThrows(RetryingPublisher.Refused.class,
+                    () -> publisher.publish("{\"topic\":\"limits\",\"data\":{\"n\":3}}", "key-1"));
+            assertEquals(422, refused.status, "the same key for another event");
+
+            // ended here, so that it does not count against the node's 4 streams in the tests after this one
+            String admin = Tokens.signed(Tokens.SECRET, List.of("$admin"), List.of(), "ops", Instant.now().plusSeconds(600), null);
+            String clientId = welcome.replaceFirst("^\\{\"clientId\":\"([^\"]+)\".*", "$1");
+            assertEquals(204, api.delete("api/clients/" + clientId, admin).statusCode(), welcome);
+            stream.awaitEnd(10);
+        }
     }
 
     /** Three events a second, batches of at most five: the bucket holds a full batch, and counts its events. */

@@ -139,7 +139,7 @@ class SharedStreamBrowserIT extends DeployedWar {
     }
 
     @Test
-    void aFrozenLeaderIsReplacedAndNoTabLosesOrRepeatsAnEvent() throws Exception {
+    void aFrozenLeaderIsReplacedAndFollowsWhenItWakesAndNoTabLosesOrRepeatsAnEvent() throws Exception {
         openSharingTabs();
         String leader = theLeader();
         List<String> published = new ArrayList<>();
@@ -153,11 +153,24 @@ class SharedStreamBrowserIT extends DeployedWar {
             published.add(publish(all, "{\"frozen\":" + i + "}"));
         }
         awaitLeaderAmong(others);
-        published.add(publish(all, "\"last\""));
-
+        published.add(publish(all, "\"replaced\""));
         for (String tab : others) {
             assertLogsExactly(tab, expected(published, tabs.get(tab)));
         }
+
+        // the old leader wakes up: its epoch is an old one, so it follows the new leader and catches up on its own
+        browser.driver.switchTo().window(leader);
+        browser.driver.executeCdpCommand("Page.setWebLifecycleState", Map.of("state", "active"));
+        published.add(publish(all, "\"woken\""));
+        assertLogsExactly(leader, expected(published, tabs.get(leader)));
+        awaitTrue("one stream again, held by one tab", () -> streamsOf(all).size() == 1);
+        published.add(publish(all, "\"last\""));
+
+        for (String tab : tabs.keySet()) {
+            assertLogsExactly(tab, expected(published, tabs.get(tab)));
+        }
+        assertTrue(others.contains(theLeader()), "the woken tab leads again");
+        assertEquals(1, streamsOf(all).size(), "streams the server holds for the tabs");
     }
 
     @Test
