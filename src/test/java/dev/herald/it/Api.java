@@ -14,7 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Herald's HTTP API as a test calls it, against one deployed WAR. */
+/** Herald's HTTP API as a test calls it, against one deployed WAR; every answer is held to its description. */
 final class Api {
 
     /** A header name that only tells {@link #post} to send no token; never sent. */
@@ -44,7 +44,7 @@ final class Api {
     HttpResponse<String> get(String path, Map<String, String> headers) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET();
         headers.forEach(request::header);
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiDescription.checked(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     HttpResponse<String> post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
@@ -67,7 +67,7 @@ final class Api {
                 request.header(name, value);
             }
         });
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiDescription.checked(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     /** DELETEs {@code path}, with {@code token} as a bearer unless it is null. */
@@ -76,7 +76,7 @@ final class Api {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return ApiDescription.checked(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     /** Publishes {@code json} with an {@code Idempotency-Key}; the response as it came. */

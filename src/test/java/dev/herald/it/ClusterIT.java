@@ -183,10 +183,10 @@ class ClusterIT {
             // A learns of B's clients through Redis, once a second
             awaitTrue(() -> get(a, "api/clients").body().contains(clientId), "B's client not listed on A");
 
-            java.net.http.HttpResponse<String> kicked = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpResponse<String> kicked = ApiDescription.checked(java.net.http.HttpClient.newHttpClient().send(
                     java.net.http.HttpRequest.newBuilder(new URL(node("it.node-a.http.port"), "api/clients/" + clientId)
                             .toURI()).header("Authorization", "Bearer " + admin).DELETE().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
+                    java.net.http.HttpResponse.BodyHandlers.ofString()));
 
             assertEquals(202, kicked.statusCode(), kicked.body());
             onB.awaitEnd();
@@ -599,7 +599,8 @@ class ClusterIT {
                 readers.execute(reader);
             }
             for (FailoverReader reader : subscribers) {
-                assertTrue(reader.opened.await(30, TimeUnit.SECONDS), "a subscriber did not connect through nginx");
+                assertTrue(reader.opened.await(30, TimeUnit.SECONDS), () -> "a subscriber did not connect through nginx: "
+                        + reader.failure);
             }
             List<String> accepted = new ArrayList<>();
             for (int i = 0; i < events; i++) {
@@ -630,9 +631,9 @@ class ClusterIT {
 
     private static boolean nodeBAnswers() {
         try {
-            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            return ApiDescription.checked(java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
                     new URL(node("it.node-b.http.port"), "api/health/ready").toURI()).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                    HttpResponse.BodyHandlers.discarding())).statusCode() == 200;
         } catch (IOException | java.net.URISyntaxException e) {
             return false;
         } catch (InterruptedException e) {

@@ -270,7 +270,7 @@ class HookTomcatIT {
         if (cookie != null) {
             request.header("Cookie", cookie);
         }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = ApiDescription.checked(http.send(request.build(), HttpResponse.BodyHandlers.ofString()));
         assertTrue(response.statusCode() != 200, "a refusal, not a stream");
         return response;
     }

@@ -200,9 +200,7 @@ class HostileInputIT extends DeployedWar {
                 .timeout(java.time.Duration.ofSeconds(10)).GET();
         headers.forEach(request::header);
         try {
-            HttpResponse<InputStream> response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-            response.body().close();
-            return response.statusCode();
+            return ApiDescription.checkedStatus(http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
         } catch (IOException e) {
             throw new AssertionError(path + " failed: " + e, e);
         } catch (InterruptedException e) {

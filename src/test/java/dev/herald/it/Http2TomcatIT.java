@@ -40,19 +40,19 @@ class Http2TomcatIT {
     }
 
     private HttpResponse<String> publish(String origin, String data) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(BASE + "/herald/api/events"))
+        return ApiDescription.checked(http.send(HttpRequest.newBuilder(URI.create(BASE + "/herald/api/events"))
                 .header("Content-Type", "application/json")
                 .header("Authorization", "Bearer " + Tokens.publisher())
                 .header("Origin", origin)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"topic\":\"h2\",\"data\":" + data + "}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+                .build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     @Test
     void thePagesOwnOriginMayPublishOverHttp2AndAForeignOneMayNot() throws Exception {
         // the upgrade: this first request goes as HTTP/1.1 with Host, and turns the connection into HTTP/2
-        HttpResponse<String> upgrade = http.send(HttpRequest.newBuilder(URI.create(BASE + "/herald/api/health/live"))
-                .GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> upgrade = ApiDescription.checked(http.send(HttpRequest.newBuilder(
+                URI.create(BASE + "/herald/api/health/live")).GET().build(), HttpResponse.BodyHandlers.ofString()));
         assertEquals(200, upgrade.statusCode());
 
         HttpResponse<String> own = publish(BASE, "1");

@@ -31,9 +31,9 @@ class InvalidSettingPayaraIT {
 
     @Test
     void anInvalidSettingStopsTheApplication() throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        HttpResponse<String> response = ApiDescription.checked(HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 server.toURI().resolve("/" + BuiltWar.MISCONFIGURED + "/api/health/live")).build(),
-                HttpResponse.BodyHandlers.ofString());
+                HttpResponse.BodyHandlers.ofString()));
 
         assertEquals(404, response.statusCode(), response.body());
     }

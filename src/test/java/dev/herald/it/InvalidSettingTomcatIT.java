@@ -43,11 +43,11 @@ class InvalidSettingTomcatIT {
             assertTrue(String.valueOf(refused.getMessage()).contains("context failed to start"), refused.getMessage());
 
             HttpClient http = HttpClient.newHttpClient();
-            HttpResponse<String> misconfigured = http.send(HttpRequest.newBuilder(
+            HttpResponse<String> misconfigured = ApiDescription.checked(http.send(HttpRequest.newBuilder(
                     herald.toURI().resolve("/" + BuiltWar.MISCONFIGURED + "/api/health/live")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> configured = http.send(HttpRequest.newBuilder(
-                    herald.toURI().resolve("api/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpResponse.BodyHandlers.ofString()));
+            HttpResponse<String> configured = ApiDescription.checked(http.send(HttpRequest.newBuilder(
+                    herald.toURI().resolve("api/health/live")).build(), HttpResponse.BodyHandlers.ofString()));
 
             assertEquals(404, misconfigured.statusCode(), misconfigured.body());
             assertEquals(200, configured.statusCode(), configured.body());

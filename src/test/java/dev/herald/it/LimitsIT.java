@@ -164,12 +164,12 @@ class LimitsIT {
 
     @Test
     void anAllowedOriginGetsCorsHeadersAndAPreflightAnswer() throws Exception {
-        HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(api.uri("api/events"))
+        HttpResponse<String> preflight = ApiDescription.checked(http.send(HttpRequest.newBuilder(api.uri("api/events"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .header("Origin", BuiltWar.ALLOWED_ORIGIN)
                 .header("Access-Control-Request-Method", "POST")
                 .header("Access-Control-Request-Headers", "authorization, content-type")
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()));
 
         assertEquals(204, preflight.statusCode(), preflight.body());
         assertEquals(BuiltWar.ALLOWED_ORIGIN, preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null));

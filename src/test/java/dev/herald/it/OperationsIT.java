@@ -47,6 +47,28 @@ class OperationsIT extends DeployedWar {
     }
 
     @Test
+    void theApiDescriptionIsServedAsJsonFromTheWar() throws Exception {
+        HttpResponse<String> served = api.get("openapi.json", Map.of());
+
+        assertEquals(200, served.statusCode(), served.body());
+        String contentType = served.headers().firstValue("Content-Type").orElse("");
+        assertTrue(contentType.startsWith("application/json"), contentType);
+        assertEquals(ApiDescription.get().root(), new com.fasterxml.jackson.databind.ObjectMapper().readTree(served.body()));
+    }
+
+    @Test
+    void anOptionsRequestThatIsNoPreflightGetsTheMethodsOfItsPath() throws Exception {
+        HttpResponse<String> options = ApiDescription.checked(java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(api.uri("api/info"))
+                        .method("OPTIONS", java.net.http.HttpRequest.BodyPublishers.noBody())
+                        .timeout(java.time.Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString()));
+
+        assertEquals(200, options.statusCode(), options.body());
+        assertTrue(options.headers().firstValue("Allow").orElse("").contains("GET"), options.headers().map().toString());
+    }
+
+    @Test
     void metricsMoveWithTraffic() throws Exception {
         Map<String, Double> before = scrape();
         try (SseStream stream = api.stream("topic=metered")) {

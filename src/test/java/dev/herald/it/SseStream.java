@@ -39,8 +39,12 @@ final class SseStream implements AutoCloseable {
     private final StringBuilder raw = new StringBuilder();
     private final CountDownLatch comment = new CountDownLatch(1);
     private final CountDownLatch reading;
+    private final URI uri;
+    /** The first event that broke the API's description; {@link #close} fails with it too. */
+    private volatile AssertionError violation;
 
-    private SseStream(Socket socket, int status, Map<String, String> headers, boolean paused) {
+    private SseStream(URI uri, Socket socket, int status, Map<String, String> headers, boolean paused) {
+        this.uri = uri;
         this.socket = socket;
         this.status = status;
         this.headers = headers;
@@ -82,14 +86,37 @@ final class SseStream implements AutoCloseable {
             int colon = header.indexOf(':');
             headers.put(header.substring(0, colon).trim(), header.substring(colon + 1).trim());
         }
-        SseStream stream = new SseStream(socket, Integer.parseInt(statusLine.split(" ")[1]), headers, paused);
+        SseStream stream = new SseStream(uri, socket, Integer.parseInt(statusLine.split(" ")[1]), headers, paused);
         boolean chunked = "chunked".equalsIgnoreCase(headers.get("Transfer-Encoding"));
-        readers.execute(() -> stream.read(chunked ? new ChunkedInput(in) : in));
+        InputStream body = chunked ? new ChunkedInput(in) : in;
+        Map<String, List<String>> described = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        headers.forEach((name, value) -> described.put(name, List.of(value)));
+        if (stream.status != 200) {
+            // a refusal: its JSON body is read here and held to the description, and the stream has ended
+            String text = new String(refusal(body, headers.get("Content-Length")), StandardCharsets.UTF_8);
+            synchronized (stream) {
+                stream.raw.append(text);
+            }
+            ApiDescription.get().check("GET", uri, stream.status, described, text);
+            stream.events.add(new CleanEnd());
+            return stream;
+        }
+        ApiDescription.get().check("GET", uri, stream.status, described, null);
+        readers.execute(() -> stream.read(body));
         return stream;
     }
 
     int status() {
         return status;
+    }
+
+    /** The next item of the queue; an event that broke the API's description fails the test here. */
+    private Object poll(long time, TimeUnit unit) throws InterruptedException {
+        Object next = events.poll(time, unit);
+        if (next instanceof AssertionError violation) {
+            throw violation;
+        }
+        return next;
     }
 
     String header(String name) {
@@ -103,7 +130,7 @@ final class SseStream implements AutoCloseable {
 
     /** The next event; fails when none arrives in time. */
     SseEvent next() throws InterruptedException {
-        Object next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        Object next = poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertNotNull(next, "no event within " + WAIT_SECONDS + " s");
         if (next instanceof Throwable failure) {
             throw new AssertionError("the stream ended: " + failure, failure);
@@ -116,7 +143,7 @@ final class SseStream implements AutoCloseable {
      * {@code seconds}.
      */
     java.util.Optional<SseEvent> nextOrEnd(int seconds) throws InterruptedException {
-        Object next = events.poll(seconds, TimeUnit.SECONDS);
+        Object next = poll(seconds, TimeUnit.SECONDS);
         assertNotNull(next, "neither an event nor the end within " + seconds + " s");
         return next instanceof Throwable ? java.util.Optional.empty() : java.util.Optional.of((SseEvent) next);
     }
@@ -147,7 +174,7 @@ final class SseStream implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             long left = deadline - System.nanoTime();
-            Object next = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+            Object next = left > 0 ? poll(left, TimeUnit.NANOSECONDS) : null;
             assertNotNull(next, "no matching event within " + seconds + " s");
             if (next instanceof Throwable failure) {
                 throw new AssertionError("the stream ended: " + failure, failure);
@@ -170,7 +197,7 @@ final class SseStream implements AutoCloseable {
 
     /** Asserts that nothing more arrives within a short wait. */
     void assertNothingMore() throws InterruptedException {
-        Object next = events.poll(300, TimeUnit.MILLISECONDS);
+        Object next = poll(300, TimeUnit.MILLISECONDS);
         assertNull(next, () -> "unexpected " + next);
     }
 
@@ -184,7 +211,7 @@ final class SseStream implements AutoCloseable {
         List<SseEvent> received = new ArrayList<>();
         Object next;
         while (true) {
-            next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            next = poll(WAIT_SECONDS, TimeUnit.SECONDS);
             assertNotNull(next, "the stream did not end within " + WAIT_SECONDS + " s");
             if (next instanceof Throwable) {
                 return received;
@@ -208,7 +235,7 @@ final class SseStream implements AutoCloseable {
         Object next;
         do {
             long left = deadline - System.nanoTime();
-            next = left > 0 ? events.poll(left, TimeUnit.NANOSECONDS) : null;
+            next = left > 0 ? poll(left, TimeUnit.NANOSECONDS) : null;
             assertNotNull(next, "the stream did not end within " + seconds + " s");
         } while (!(next instanceof Throwable));
         return next instanceof CleanEnd;
@@ -227,7 +254,7 @@ final class SseStream implements AutoCloseable {
     void awaitEnd() throws InterruptedException {
         Object next;
         do {
-            next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+            next = poll(WAIT_SECONDS, TimeUnit.SECONDS);
             assertNotNull(next, "the stream did not end within " + WAIT_SECONDS + " s");
         } while (!(next instanceof Throwable));
     }
@@ -235,6 +262,14 @@ final class SseStream implements AutoCloseable {
     @Override
     public void close() throws IOException {
         socket.close();
+        if (violation != null) {
+            throw violation;
+        }
+    }
+
+    /** A refusal's body: as long as its Content-Length says, or up to the end of its chunks or connection. */
+    private static byte[] refusal(InputStream body, String contentLength) throws IOException {
+        return contentLength == null ? body.readAllBytes() : body.readNBytes(Integer.parseInt(contentLength.trim()));
     }
 
     private void read(InputStream in) {
@@ -250,7 +285,16 @@ final class SseStream implements AutoCloseable {
                 }
                 if (line.isEmpty()) {
                     if (id != null || event != null || data != null || retry != null) {
-                        events.add(new SseEvent(id, event, data == null ? null : data.toString(), retry));
+                        SseEvent received = new SseEvent(id, event, data == null ? null : data.toString(), retry);
+                        try {
+                            ApiDescription.get().checkEvent(uri, received);
+                        } catch (AssertionError e) {
+                            if (violation == null) {
+                                violation = e;
+                            }
+                            events.add(e);
+                        }
+                        events.add(received);
                     }
                     id = null;
                     event = null;
