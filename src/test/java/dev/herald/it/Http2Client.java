@@ -58,10 +58,11 @@ final class Http2Client {
         HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("api/events?" + query))
                 .header("Accept", "text/event-stream").header("Authorization", "Bearer " + Tokens.all());
         headers.forEach(request::setHeader);
-        Http2EventStream stream = new Http2EventStream(stalled);
-        HttpResponse<Http2EventStream> response = http.sendAsync(request.GET().build(), info -> stream)
-                .get(10, TimeUnit.SECONDS);
+        HttpRequest built = request.GET().build();
+        Http2EventStream stream = new Http2EventStream(built.uri(), stalled);
+        HttpResponse<Http2EventStream> response = http.sendAsync(built, info -> stream).get(10, TimeUnit.SECONDS);
         assertEquals(200, response.statusCode());
+        ApiDescription.get().check("GET", built.uri(), 200, response.headers().map(), null);
         assertEquals(HttpClient.Version.HTTP_2, response.version());
         return stream;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,8 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
     private final StringBuilder raw = new StringBuilder();
     private final ByteArrayOutputStream line = new ByteArrayOutputStream();
     private final boolean stalled;
+    /** The stream's URL: its events are held to the API's description ({@link ApiDescription#checkEvent}). */
+    private final URI uri;
     private volatile Flow.Subscription subscription;
     private volatile String ending;
     private String id;
@@ -39,7 +42,8 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
     private StringBuilder data;
     private Integer retry;
 
-    Http2EventStream(boolean stalled) {
+    Http2EventStream(URI uri, boolean stalled) {
+        this.uri = uri;
         this.stalled = stalled;
     }
 
@@ -83,7 +87,13 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
         }
         if (text.isEmpty()) {
             if (id != null || event != null || data != null || retry != null) {
-                events.add(new SseEvent(id, event, data == null ? null : data.toString(), retry));
+                SseEvent received = new SseEvent(id, event, data == null ? null : data.toString(), retry);
+                try {
+                    ApiDescription.get().checkEvent(uri, received);
+                    events.add(received);
+                } catch (AssertionError violation) { // next() throws it: an event the description does not allow
+                    events.add(violation);
+                }
             }
             id = null;
             event = null;
@@ -129,6 +139,9 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
         if (next == CLEAN_END) {
             throw new AssertionError("the stream ended");
         }
+        if (next instanceof AssertionError violation) {
+            throw violation;
+        }
         if (next instanceof Throwable failure) {
             throw new AssertionError("the stream failed: " + failure, failure);
         }
@@ -166,6 +179,9 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
             if (next == CLEAN_END) {
                 return received;
             }
+            if (next instanceof AssertionError violation) {
+                throw violation;
+            }
             if (next instanceof Throwable) {
                 received.add(null);
                 return received;
@@ -190,6 +206,9 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
             if (next == CLEAN_END) {
                 ending = "ended cleanly";
                 return received;
+            }
+            if (next instanceof AssertionError violation) {
+                throw violation;
             }
             if (next instanceof Throwable failure) {
                 ending = "reset (" + failure + ")";
