@@ -15,7 +15,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +30,7 @@ import org.openqa.selenium.logging.LogType;
  * {@code SharedStreamBrowserIT.withoutSharingTheSeventhTabWaitsForOneOfTheBrowsersSixConnections}). Ending one of
  * them, by a kick or when its token expires, ends that stream only, as on HTTP/1.1; a stream that stops reading is
  * held by HTTP/2 flow control alone and then dropped by Herald, while the others on its connection get everything.
- * The shutdown of streams over HTTP/2 is {@code Http2UndeployTomcatIT}.
+ * The shutdown of streams over HTTP/2 is {@code UndeployTomcatIT}.
  */
 class Http2BrowserIT extends DeployedWar {
 
@@ -219,7 +218,7 @@ class Http2BrowserIT extends DeployedWar {
             int client = i;
             browser.await("client " + i + " opens", d -> lastState(client).equals("open"));
         }
-        awaitTrue("the server holds the " + STREAMS + " streams", () -> streamsOnOurTopics().size() == STREAMS);
+        Await.until("the server holds the " + STREAMS + " streams", WAIT, () -> streamsOnOurTopics().size() == STREAMS);
     }
 
     /**
@@ -317,15 +316,5 @@ class Http2BrowserIT extends DeployedWar {
     /** The ids of published events, leaving out control events. */
     private static List<String> ids(List<SseEvent> events) {
         return events.stream().filter(e -> e.type().equals("message")).map(SseEvent::id).toList();
-    }
-
-    private static void awaitTrue(String what, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
     }
 }

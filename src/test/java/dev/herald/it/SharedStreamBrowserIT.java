@@ -15,7 +15,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -163,7 +162,7 @@ class SharedStreamBrowserIT extends DeployedWar {
         browser.driver.executeCdpCommand("Page.setWebLifecycleState", Map.of("state", "active"));
         published.add(publish(all, "\"woken\""));
         assertLogsExactly(leader, expected(published, tabs.get(leader)));
-        awaitTrue("one stream again, held by one tab", () -> streamsOf(all).size() == 1);
+        Await.until("one stream again, held by one tab", WAIT, () -> streamsOf(all).size() == 1);
         published.add(publish(all, "\"last\""));
 
         for (String tab : tabs.keySet()) {
@@ -185,7 +184,7 @@ class SharedStreamBrowserIT extends DeployedWar {
         }
         List<String> handles = new ArrayList<>(tabs.keySet());
         String seventh = handles.get(6);
-        awaitTrue("six streams of the seven tabs", () -> streamsOf(all).size() == 6);
+        Await.until("six streams of the seven tabs", WAIT, () -> streamsOf(all).size() == 6);
 
         String id = publish(all, "\"seen by six\"");
         for (String tab : handles.subList(0, 6)) {
@@ -199,7 +198,7 @@ class SharedStreamBrowserIT extends DeployedWar {
 
         browser.driver.switchTo().window(handles.get(0)).close(); // frees a connection: the seventh tab connects
         tabs.remove(handles.get(0));
-        awaitTrue("the seventh tab's stream", () -> streamsOf(prefix + "/7").size() == 1);
+        Await.until("the seventh tab's stream", WAIT, () -> streamsOf(prefix + "/7").size() == 1);
     }
 
     @Test
@@ -209,7 +208,7 @@ class SharedStreamBrowserIT extends DeployedWar {
         String tab = openTab(List.of(topic));
         Instant newest = pushToken(tab, subject);
         start(tab, true, true);
-        awaitTrue("the tab's stream", () -> streamsOf(topic).size() == 1);
+        Await.until("the tab's stream", WAIT, () -> streamsOf(topic).size() == 1);
 
         List<String> published = new ArrayList<>();
         Instant end = Instant.now().plusSeconds(30);
@@ -240,7 +239,7 @@ class SharedStreamBrowserIT extends DeployedWar {
             start(handle, true, false);
         }
         List<String> every = tabs.values().stream().flatMap(List::stream).distinct().toList();
-        awaitTrue("one stream for the " + TABS + " tabs' topics", () -> {
+        Await.until("one stream for the " + TABS + " tabs' topics", WAIT, () -> {
             List<JsonNode> streams = streamsOf(all);
             return streams.size() == 1 && topics(streams.get(0)).containsAll(every);
         });
@@ -281,7 +280,7 @@ class SharedStreamBrowserIT extends DeployedWar {
     }
 
     private void awaitLeaderAmong(Collection<String> candidates) throws Exception {
-        awaitTrue("one of the tabs leads", () -> candidates.stream().filter(this::holdsAStream).count() == 1);
+        Await.until("one of the tabs leads", WAIT, () -> candidates.stream().filter(this::holdsAStream).count() == 1);
     }
 
     private boolean holdsAStream(String tab) {
@@ -330,16 +329,6 @@ class SharedStreamBrowserIT extends DeployedWar {
         return topics;
     }
 
-    private static void awaitTrue(String what, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what);
-            }
-            TimeUnit.MILLISECONDS.sleep(100);
-        }
-    }
-
     /** Publishes to the common topic every 100 ms from its own thread, at most 300 events, until closed. */
     private final class Publishing implements AutoCloseable {
 
@@ -362,7 +351,7 @@ class SharedStreamBrowserIT extends DeployedWar {
         /** Waits until {@code count} more events were published. */
         void awaitSome(int count) throws Exception {
             int target = published.size() + count;
-            awaitTrue(count + " more events published", () -> published.size() >= target || done.isDone());
+            Await.until(count + " more events published", WAIT, () -> published.size() >= target || done.isDone());
         }
 
         @Override

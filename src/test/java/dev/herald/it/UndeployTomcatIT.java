@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.concurrent.ExecutorService;
@@ -30,7 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Undeploying Herald with 300 streams open ends every stream cleanly: each gets its last {@code retry:} line and
  * the end of the chunked response, as at a server stop, although Tomcat times the streams out before Herald's own
  * shutdown runs (see docs/operations.md). Tomcat's log stays free of SEVERE lines, stack traces and leak warnings
- * (threads, ThreadLocals, JDBC, timers, requests still running).
+ * (threads, ThreadLocals, JDBC, timers, requests still running). Over HTTP/2 the same holds for the streams of one
+ * connection. Tomcat only: the Payara Micro adapter deploys one WAR per server and stops the server with it, so a
+ * test cannot watch an undeploy there.
  */
 @ExtendWith(ArquillianExtension.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -38,6 +41,8 @@ class UndeployTomcatIT {
 
     private static final String DRAINED = "drained";
     private static final int STREAMS = 300;
+    /** Fewer than Tomcat's maxConcurrentStreams (100), the streams one HTTP/2 connection may carry. */
+    private static final int HTTP2_STREAMS = 50;
 
     @ArquillianResource
     private Deployer deployer;
@@ -104,6 +109,43 @@ class UndeployTomcatIT {
             assertTrue(leaked.group(1).startsWith("Catalina-utility-"), "a thread left running: " + leaked.group(1));
         }
         assertTrue(written.contains("Herald stopped"), written);
+    }
+
+    /**
+     * The same over HTTP/2 (HTTPS, Tomcat's TLS connector), with every stream on one connection: each ends with its
+     * last {@code retry:} line and a DATA frame with END_STREAM, not a reset.
+     */
+    @Test
+    void undeployingEndsEveryStreamOnOneHttp2ConnectionWithItsRetryLine() throws Exception {
+        deployer.deploy(DRAINED);
+        Set<String> before = Http2Client.connectionsTo(Http2Client.HTTPS_PORT);
+        Http2Client client = new Http2Client(new URL(herald, "/" + DRAINED + "/"));
+        List<Http2EventStream> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < HTTP2_STREAMS; i++) {
+                Http2EventStream stream = client.open("topic=drain", Map.of(), false);
+                streams.add(stream);
+                assertEquals("ready", stream.ready().type()); // each ready before the next: all on one connection
+            }
+            assertEquals(1, Http2Client.newConnectionsSince(before).size(), "connections the test made to the HTTPS port");
+
+            deployer.undeploy(DRAINED);
+
+            int clean = 0;
+            int withRetry = 0;
+            for (Http2EventStream stream : streams) {
+                if (stream.awaitCleanEnd(30)) {
+                    clean++;
+                }
+                if (stream.raw().matches("(?s).*\nretry: [0-9]+\n\n$")) {
+                    withRetry++;
+                }
+            }
+            assertEquals(HTTP2_STREAMS, withRetry, "streams that ended with their last retry: line");
+            assertEquals(HTTP2_STREAMS, clean, "streams whose response ended cleanly");
+        } finally {
+            streams.forEach(Http2EventStream::cancel);
+        }
     }
 
     private static Path todaysLog() throws IOException {
