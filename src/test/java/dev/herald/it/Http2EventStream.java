@@ -23,7 +23,7 @@ import java.util.function.Predicate;
  * EventSource parses it. A stalled one asks for no body at all until {@link #resume()}: its bytes then stay in
  * the client's receive window for that stream, and the server soon finds the window closed.
  */
-final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventStream> {
+final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventStream>, EndingStream {
 
     private static final int WAIT_SECONDS = 10;
     /** What the queue holds once the response ended as HTTP/2 says it should: a DATA frame with END_STREAM. */
@@ -37,10 +37,7 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
     private final URI uri;
     private volatile Flow.Subscription subscription;
     private volatile String ending;
-    private String id;
-    private String event;
-    private StringBuilder data;
-    private Integer retry;
+    private final SseLines lines = new SseLines();
 
     Http2EventStream(URI uri, boolean stalled) {
         this.uri = uri;
@@ -85,35 +82,19 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
         synchronized (this) {
             raw.append(text).append('\n');
         }
-        if (text.isEmpty()) {
-            if (id != null || event != null || data != null || retry != null) {
-                SseEvent received = new SseEvent(id, event, data == null ? null : data.toString(), retry);
-                try {
-                    ApiDescription.get().checkEvent(uri, received);
-                    events.add(received);
-                } catch (AssertionError violation) { // next() throws it: an event the description does not allow
-                    events.add(violation);
-                }
-            }
-            id = null;
-            event = null;
-            data = null;
-            retry = null;
-            return;
-        }
         if (text.startsWith(":")) {
             return;
         }
-        int colon = text.indexOf(':');
-        String field = colon < 0 ? text : text.substring(0, colon);
-        String value = colon < 0 ? "" : text.substring(colon + 1);
-        value = value.startsWith(" ") ? value.substring(1) : value;
-        switch (field) {
-            case "id" -> id = value;
-            case "event" -> event = value;
-            case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-            case "retry" -> retry = Integer.valueOf(value);
-            default -> events.add(new IllegalStateException("unknown field: " + text));
+        try {
+            SseEvent received = lines.feed(text);
+            if (received != null) {
+                ApiDescription.get().checkEvent(uri, received);
+                events.add(received);
+            }
+        } catch (AssertionError violation) { // next() throws it: an event the description does not allow
+            events.add(violation);
+        } catch (IllegalArgumentException unknownField) {
+            events.add(new IllegalStateException(unknownField.getMessage()));
         }
     }
 
@@ -128,7 +109,8 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
     }
 
     /** The stream's text so far, as received. */
-    synchronized String raw() {
+    @Override
+    public synchronized String raw() {
         return raw.toString();
     }
 
@@ -234,7 +216,8 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
     }
 
     /** Whether the server ended the stream cleanly (END_STREAM, not a reset) within {@code seconds}. */
-    boolean awaitCleanEnd(int seconds) throws InterruptedException {
+    @Override
+    public boolean awaitCleanEnd(int seconds) throws InterruptedException {
         List<SseEvent> rest = untilEnd(seconds);
         return rest.isEmpty() || rest.get(rest.size() - 1) != null;
     }

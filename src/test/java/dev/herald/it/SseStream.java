@@ -28,7 +28,7 @@ import java.util.function.Predicate;
  * An event stream read over a plain socket, so a test sees the exact bytes and can drop the connection the way
  * a closed browser tab does. Parses HTTP/1.1 (chunked or not) and the SSE fields as EventSource does.
  */
-final class SseStream implements AutoCloseable {
+final class SseStream implements AutoCloseable, EndingStream {
 
     private static final int WAIT_SECONDS = 10;
 
@@ -124,7 +124,8 @@ final class SseStream implements AutoCloseable {
     }
 
     /** The stream's text so far, as received. */
-    synchronized String raw() {
+    @Override
+    public synchronized String raw() {
         return raw.toString();
     }
 
@@ -230,7 +231,8 @@ final class SseStream implements AutoCloseable {
      * (the chunked response's last chunk, or the end of a response without chunks), false when the connection was
      * cut off.
      */
-    boolean awaitCleanEnd(int seconds) throws InterruptedException {
+    @Override
+    public boolean awaitCleanEnd(int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         Object next;
         do {
@@ -273,51 +275,28 @@ final class SseStream implements AutoCloseable {
     }
 
     private void read(InputStream in) {
-        String id = null;
-        String event = null;
-        StringBuilder data = null;
-        Integer retry = null;
+        SseLines lines = new SseLines();
         try {
             reading.await();
             for (String line = utf8Line(in); line != null; line = utf8Line(in)) {
                 synchronized (this) {
                     raw.append(line).append('\n');
                 }
-                if (line.isEmpty()) {
-                    if (id != null || event != null || data != null || retry != null) {
-                        SseEvent received = new SseEvent(id, event, data == null ? null : data.toString(), retry);
-                        try {
-                            ApiDescription.get().checkEvent(uri, received);
-                        } catch (AssertionError e) {
-                            if (violation == null) {
-                                violation = e;
-                            }
-                            events.add(e);
-                        }
-                        events.add(received);
-                    }
-                    id = null;
-                    event = null;
-                    data = null;
-                    retry = null;
-                    continue;
-                }
                 if (line.startsWith(":")) {
                     comment.countDown();
                     continue;
                 }
-                int colon = line.indexOf(':');
-                String field = colon < 0 ? line : line.substring(0, colon);
-                String value = colon < 0 ? "" : line.substring(colon + 1);
-                if (value.startsWith(" ")) {
-                    value = value.substring(1);
-                }
-                switch (field) {
-                    case "id" -> id = value;
-                    case "event" -> event = value;
-                    case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
-                    case "retry" -> retry = Integer.valueOf(value);
-                    default -> throw new IOException("unknown field: " + line);
+                SseEvent received = lines.feed(line);
+                if (received != null) {
+                    try {
+                        ApiDescription.get().checkEvent(uri, received);
+                    } catch (AssertionError e) {
+                        if (violation == null) {
+                            violation = e;
+                        }
+                        events.add(e);
+                    }
+                    events.add(received);
                 }
             }
             events.add(new CleanEnd());
