@@ -16,7 +16,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /**
  * One event stream read as the body of an HTTP/2 response of the JDK's HttpClient ({@link Http2Client}), parsed as
@@ -115,7 +114,8 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
     }
 
     /** The next event; fails when none arrives in time, or the stream ended. */
-    SseEvent next() throws InterruptedException {
+    @Override
+    public SseEvent next() throws InterruptedException {
         Object next = events.poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertNotNull(next, "no event within " + WAIT_SECONDS + " s");
         if (next == CLEAN_END) {
@@ -128,17 +128,6 @@ final class Http2EventStream implements HttpResponse.BodySubscriber<Http2EventSt
             throw new AssertionError("the stream failed: " + failure, failure);
         }
         return (SseEvent) next;
-    }
-
-    /** Every event up to and including the first that matches. */
-    List<SseEvent> until(Predicate<SseEvent> last) throws InterruptedException {
-        List<SseEvent> received = new ArrayList<>();
-        SseEvent next;
-        do {
-            next = next();
-            received.add(next);
-        } while (!last.test(next));
-        return received;
     }
 
     /** Reads through the opening part and returns its {@code ready} event. */

@@ -130,7 +130,8 @@ final class SseStream implements AutoCloseable, EndingStream {
     }
 
     /** The next event; fails when none arrives in time. */
-    SseEvent next() throws InterruptedException {
+    @Override
+    public SseEvent next() throws InterruptedException {
         Object next = poll(WAIT_SECONDS, TimeUnit.SECONDS);
         assertNotNull(next, "no event within " + WAIT_SECONDS + " s");
         if (next instanceof Throwable failure) {
@@ -147,17 +148,6 @@ final class SseStream implements AutoCloseable, EndingStream {
         Object next = poll(seconds, TimeUnit.SECONDS);
         assertNotNull(next, "neither an event nor the end within " + seconds + " s");
         return next instanceof Throwable ? java.util.Optional.empty() : java.util.Optional.of((SseEvent) next);
-    }
-
-    /** Every event up to and including the first that matches. */
-    List<SseEvent> until(Predicate<SseEvent> last) throws InterruptedException {
-        List<SseEvent> received = new ArrayList<>();
-        SseEvent event;
-        do {
-            event = next();
-            received.add(event);
-        } while (!last.test(event));
-        return received;
     }
 
     /** Skips events until one matches, and returns it. */
