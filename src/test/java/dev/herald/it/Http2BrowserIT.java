@@ -40,6 +40,7 @@ class Http2BrowserIT extends DeployedWar {
     /** Enough to fill the stalled stream's 64 KiB window and then its queue of 1000 events; bounds the test. */
     private static final int MAX_EVENTS = 3000;
     private static final String PAD = "x".repeat(4000);
+    private static final boolean PAYARA = "payara".equals(System.getProperty("arquillian.launch"));
 
     /** Loads herald.js into the page and opens one client per topic, each with its own stream and token. */
     private static final String OPEN = """
@@ -113,7 +114,7 @@ class Http2BrowserIT extends DeployedWar {
         assertLogs(0, List.of(missed, after.get(0)));
         for (int i = 1; i < STREAMS; i++) {
             assertLogs(i, List.of(after.get(i)));
-            assertEquals(List.of("connecting", "open"), states(i), "client " + i + " saw its stream interrupted");
+            assertNeverInterrupted(i);
         }
         assertFalse(clientIds(0).get(1).equals(kickedId));
         assertEquals(connection, Set.copyOf(streamResponses()), "the connection of the kicked stream's new stream");
@@ -132,10 +133,10 @@ class Http2BrowserIT extends DeployedWar {
 
         for (int i = 1; i < STREAMS; i++) {
             assertLogs(i, List.of(after.get(i)));
-            assertEquals(List.of("connecting", "open"), states(i), "client " + i + " saw its stream interrupted");
+            assertNeverInterrupted(i);
         }
         assertEquals(List.of(), log(0));
-        assertEquals(STREAMS - 1, streamsOnOurTopics().size());
+        Await.until("the server holds the nine streams", WAIT, () -> streamsOnOurTopics().size() == STREAMS - 1);
     }
 
     @Test
@@ -237,6 +238,26 @@ class Http2BrowserIT extends DeployedWar {
             }
         }
         return seen;
+    }
+
+    /**
+     * Client {@code i}'s stream went on while another stream of its connection ended: on Tomcat, strictly. Payara
+     * Micro 6.2025.10 (Grizzly 4.0.2) now and then drops the whole HTTP/2 connection when one of its streams ends:
+     * Chromium reports a network error on every other stream of it (seen in 2 of 19 runs of this test, here and
+     * in CI, never on Tomcat; docs/deployment.md). There the others may reconnect, and must be open again; the
+     * caller's {@link #assertLogs} holds them to every event once, caught up with Last-Event-ID.
+     */
+    private void assertNeverInterrupted(int i) {
+        List<String> states = states(i);
+        if (PAYARA && !states.equals(List.of("connecting", "open"))) {
+            System.out.println("Payara dropped the HTTP/2 connection as a stream ended; client " + i + ": " + states);
+            assertEquals(List.of("connecting", "open"), states.subList(0, 2), "client " + i);
+            assertEquals("open", states.get(states.size() - 1), "client " + i + " did not come back: " + states);
+            assertTrue(states.subList(2, states.size() - 1).stream().allMatch("reconnecting network_error"::equals),
+                    "client " + i + ": " + states);
+            return;
+        }
+        assertEquals(List.of("connecting", "open"), states, "client " + i + " saw its stream interrupted");
     }
 
     /** Publishes one event to each client's topic, in order; their ids. */

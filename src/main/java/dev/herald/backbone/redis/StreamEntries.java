@@ -87,6 +87,13 @@ final class StreamEntries {
         return event(List.of(node.get(0).asText(), pairs));
     }
 
+    /** A held event as {@code herald:held} holds it: its id, and its fields and values alternating in JSON. */
+    static Event heldEvent(String id, String json) {
+        List<String> pairs = new ArrayList<>();
+        Json.tree(json).forEach(value -> pairs.add(value.asText()));
+        return event(List.of(id, pairs));
+    }
+
     /** What the publish of {@code entry} evicted: {@code reason topic id}, repeated, in its {@code evicted} field. */
     static List<Evicted> evicted(StreamEntry entry) {
         String field = entry.getFields().get(EVICTED);

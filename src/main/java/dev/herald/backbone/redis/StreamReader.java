@@ -2,12 +2,9 @@ package dev.herald.backbone.redis;
 
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
-import dev.herald.history.EventId;
-import dev.herald.history.HeldEvents;
 import dev.herald.history.StreamId;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -97,49 +94,15 @@ final class StreamReader implements Runnable {
     }
 
     /**
-     * What Redis holds, read at once by {@link RetentionScripts#SNAPSHOT}: every topic's held events, what each
-     * evicted last, the retained events, and the delivery stream's newest id, after which this reader goes on.
+     * What Redis holds ({@link HeldSnapshot}): the held events, what each topic let go, the retained events, and the
+     * delivery stream's newest id, after which this reader goes on.
      */
     void load(Jedis jedis) {
-        @SuppressWarnings("unchecked")
-        List<Object> answer = (List<Object>) RetentionScripts.SNAPSHOT.run(jedis, List.of(prefix));
-        StreamId newest = parse(answer.get(0));
-        StreamId newestEvent = parse(answer.get(1));
-        StreamId base = parse(answer.get(2));
-        String folded = (String) answer.get(3);
-        List<String> forgotten = new ArrayList<>();
-        for (Object key : (List<?>) answer.get(4)) {
-            forgotten.add(RetentionScripts.topic((String) key));
-        }
-        Map<String, EventId> evicted = new HashMap<>();
-        List<?> pairs = (List<?>) answer.get(5);
-        for (int i = 0; i + 1 < pairs.size(); i += 2) {
-            evicted.put(RetentionScripts.topic((String) pairs.get(i)), parse(pairs.get(i + 1)));
-        }
-        List<Event> retained = new ArrayList<>();
-        List<?> kept = (List<?>) answer.get(6);
-        for (int i = 0; i + 1 < kept.size(); i += 2) {
-            retained.add(StreamEntries.retainedEvent((String) kept.get(i + 1)));
-        }
-        retained.sort(Comparator.comparing(Event::id));
-        List<Event> events = new ArrayList<>();
-        for (Object topic : answer.subList(7, answer.size())) {
-            for (Object entry : (List<?>) topic) {
-                events.add(StreamEntries.event((List<?>) entry));
-            }
-        }
-        events.sort(Comparator.comparing(Event::id));
-        // the history is positioned at the newest event, as on a node that read them live; the reader goes on after
-        // the newest entry, which may be a clear the retained events above already reflect
-        listener.held(new HeldEvents(base, events, evicted, forgotten, folded.isEmpty() ? null : parse(folded),
-                retained), newestEvent);
-        last = newest;
-        LOG.info(() -> "loaded " + events.size() + " held events of " + (answer.size() - 7) + " topics and "
-                + retained.size() + " retained events; reading " + stream + " after " + last);
-    }
-
-    private static StreamId parse(Object id) {
-        return StreamId.parse((String) id).orElseThrow(() -> new IllegalStateException("not a stream id: " + id));
+        HeldSnapshot snapshot = HeldSnapshot.read(jedis, prefix);
+        listener.held(snapshot.held(), snapshot.newestEvent());
+        last = snapshot.newest();
+        LOG.info(() -> "loaded " + snapshot.held().events().size() + " held events and "
+                + snapshot.held().retained().size() + " retained events; reading " + stream + " after " + last);
     }
 
     /**

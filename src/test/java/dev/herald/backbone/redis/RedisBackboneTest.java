@@ -166,6 +166,31 @@ class RedisBackboneTest {
     }
 
     @Test
+    void aMaximumAgeSetLaterAgesTheEventsPublishedWithoutOne() throws InterruptedException {
+        // without herald.history.max-age Redis keeps no index of the topics by age; the first publish with one
+        // builds it from what is held
+        RecordingListener onA = new RecordingListener();
+        RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 0, MAX_RETAINED);
+        backbones.add(a);
+        a.start(onA);
+        next(onA.loaded);
+        StreamId quiet = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
+        StreamId other = (StreamId) a.publish(new EventDraft("other", "message", "2", null), null).id();
+        Thread.sleep(700);
+
+        RecordingListener onB = new RecordingListener();
+        RedisBackbone b = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500, MAX_RETAINED);
+        backbones.add(b);
+        b.start(onB);
+        next(onB.loaded);
+        b.publish(new EventDraft("busy", "message", "3", null), null);
+
+        next(onB.stored);
+        assertEquals(List.of(new dev.herald.history.Evicted("quiet", quiet, History.Eviction.AGE),
+                new dev.herald.history.Evicted("other", other, History.Eviction.AGE)), next(onB.evicted));
+    }
+
+    @Test
     void anIdempotencyKeyStoresOnceAcrossNodes() throws InterruptedException {
         RecordingListener onA = new RecordingListener();
         RedisBackbone a = node(onA);
@@ -307,8 +332,7 @@ class RedisBackboneTest {
         a.publish(draft("0"), null);
         next(onA.stored);
         try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
-            assertEquals(List.of(true, true), jedis.scriptExists(
-                    RetentionScripts.PUBLISH.sha1(), RetentionScripts.SNAPSHOT.sha1()));
+            assertTrue(jedis.scriptExists(RetentionScripts.PUBLISH.sha1()));
             // as after a restart of Redis without persistence of its script cache, or an operator's SCRIPT FLUSH
             jedis.scriptFlush();
         }
@@ -486,6 +510,31 @@ class RedisBackboneTest {
         Backbone.Published after = a.publish(retain("t1", "5"), null);
         assertEquals(after.id(), next(onLate.retained).id());
         assertTrue(onLate.cleared.isEmpty(), "the clear was read again");
+    }
+
+    @Test
+    void aNodeThatStartsAfterMoreClearsThanItReadsAtOnceFindsTheNewestEventBeforeThem() throws InterruptedException {
+        // HeldSnapshot reads the last 100 entries in its transaction; 150 clears after the newest event
+        RedisBackbone a = node(new RecordingListener(), HISTORY, 200);
+        Backbone.Published newestEvent = null;
+        for (int i = 0; i < 150; i++) {
+            newestEvent = a.publish(retain("r" + i, String.valueOf(i)), null);
+        }
+        for (int i = 0; i < 150; i++) {
+            assertTrue(a.clearRetained("r" + i));
+        }
+
+        RecordingListener onLate = new RecordingListener();
+        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, 200);
+        backbones.add(late);
+        late.start(onLate);
+        RecordingListener.Loaded loaded = next(onLate.loaded);
+
+        assertEquals(newestEvent.id(), loaded.newest());
+        assertEquals(List.of(), loaded.held().retained());
+        Backbone.Published after = a.publish(draft("after"), null);
+        assertEquals(after.id(), next(onLate.stored).id());
+        assertTrue(onLate.cleared.isEmpty(), "a clear was read again");
     }
 
     /** The id of the delivery stream's entry right after {@code published}'s (here: a clear's). */
