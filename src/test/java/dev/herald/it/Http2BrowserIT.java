@@ -117,7 +117,13 @@ class Http2BrowserIT extends DeployedWar {
             assertNeverInterrupted(i);
         }
         assertFalse(clientIds(0).get(1).equals(kickedId));
-        assertEquals(connection, Set.copyOf(streamResponses()), "the connection of the kicked stream's new stream");
+        List<String> since = streamResponses();
+        if (PAYARA && since.size() > 1) {
+            // the connection dropped as the kicked stream ended (assertNeverInterrupted): all came back on a new one
+            assertEquals(1, Set.copyOf(since).size(), "the streams' connections after the drop: " + since);
+        } else {
+            assertEquals(connection, Set.copyOf(since), "the connection of the kicked stream's new stream");
+        }
     }
 
     @Test

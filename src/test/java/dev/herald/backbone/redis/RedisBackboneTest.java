@@ -59,7 +59,13 @@ class RedisBackboneTest {
     }
 
     private RedisBackbone node(RecordingListener listener, int history, int maxRetained) throws InterruptedException {
-        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), history, 0, maxRetained);
+        return node(listener, history, 0, maxRetained);
+    }
+
+    /** A node with these settings, started, once it has loaded what Redis holds. */
+    private RedisBackbone node(RecordingListener listener, int history, long maxAgeMillis, int maxRetained)
+            throws InterruptedException {
+        RedisBackbone backbone = new RedisBackbone(RedisUri.parse(redis.uri()), history, maxAgeMillis, maxRetained);
         backbones.add(backbone);
         backbone.start(listener);
         next(listener.loaded);
@@ -151,10 +157,7 @@ class RedisBackboneTest {
     @Test
     void eventsPastTheMaximumAgeAreEvictedByTheNextPublishWhateverTheirTopic() throws InterruptedException {
         RecordingListener onA = new RecordingListener();
-        RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500, MAX_RETAINED);
-        backbones.add(a);
-        a.start(onA);
-        next(onA.loaded);
+        RedisBackbone a = node(onA, 100, 500, MAX_RETAINED);
         StreamId old = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
         assertEquals(List.of(), next(onA.evicted));
         next(onA.stored);
@@ -169,20 +172,13 @@ class RedisBackboneTest {
     void aMaximumAgeSetLaterAgesTheEventsPublishedWithoutOne() throws InterruptedException {
         // without herald.history.max-age Redis keeps no index of the topics by age; the first publish with one
         // builds it from what is held
-        RecordingListener onA = new RecordingListener();
-        RedisBackbone a = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 0, MAX_RETAINED);
-        backbones.add(a);
-        a.start(onA);
-        next(onA.loaded);
+        RedisBackbone a = node(new RecordingListener(), 100, 0, MAX_RETAINED);
         StreamId quiet = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
         StreamId other = (StreamId) a.publish(new EventDraft("other", "message", "2", null), null).id();
         Thread.sleep(700);
 
         RecordingListener onB = new RecordingListener();
-        RedisBackbone b = new RedisBackbone(RedisUri.parse(redis.uri()), 100, 500, MAX_RETAINED);
-        backbones.add(b);
-        b.start(onB);
-        next(onB.loaded);
+        RedisBackbone b = node(onB, 100, 500, MAX_RETAINED);
         b.publish(new EventDraft("busy", "message", "3", null), null);
 
         next(onB.stored);
