@@ -65,11 +65,8 @@ record HeldSnapshot(StreamId newest, StreamId newestEvent, HeldEvents held) {
         List<Event> events = new ArrayList<>(held.get().size());
         held.get().forEach((id, fields) -> events.add(StreamEntries.heldEvent(id, fields)));
         events.sort(Comparator.comparing(Event::id));
-        List<Event> retainedEvents = new ArrayList<>(retained.get().size());
-        retained.get().values().forEach(json -> retainedEvents.add(StreamEntries.retainedEvent(json)));
-        retainedEvents.sort(Comparator.comparing(Event::id));
         return new HeldSnapshot(newest, newestEvent, new HeldEvents(base, events, floors, forgottenTopics,
-                folded.get() == null ? null : parse(folded.get()), retainedEvents));
+                folded.get() == null ? null : parse(folded.get()), StreamEntries.retainedEvents(retained.get().values())));
     }
 
     /**

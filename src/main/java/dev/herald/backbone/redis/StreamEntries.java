@@ -8,6 +8,8 @@ import dev.herald.history.EventDraft;
 import dev.herald.history.Evicted;
 import dev.herald.history.History;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +87,14 @@ final class StreamEntries {
         List<String> pairs = new ArrayList<>();
         node.get(1).forEach(value -> pairs.add(value.asText()));
         return event(List.of(node.get(0).asText(), pairs));
+    }
+
+    /** The retained events of {@code herald:retained}'s values, in id order. */
+    static List<Event> retainedEvents(Collection<String> json) {
+        List<Event> retained = new ArrayList<>(json.size());
+        json.forEach(value -> retained.add(retainedEvent(value)));
+        retained.sort(Comparator.comparing(Event::id));
+        return retained;
     }
 
     /** A held event as {@code herald:held} holds it: its id, and its fields and values alternating in JSON. */

@@ -3,8 +3,6 @@ package dev.herald.backbone.redis;
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.StreamId;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -143,12 +141,7 @@ final class StreamReader implements Runnable {
 
     /** Every retained event in {@code herald:retained}, in id order: at most {@code herald.retained.max-topics}. */
     private List<Event> retained(Jedis jedis) {
-        List<Event> retained = new ArrayList<>();
-        for (String json : jedis.hvals(prefix + "retained")) {
-            retained.add(StreamEntries.retainedEvent(json));
-        }
-        retained.sort(Comparator.comparing(Event::id));
-        return retained;
+        return StreamEntries.retainedEvents(jedis.hvals(prefix + RetentionScripts.RETAINED));
     }
 
     /** Whether entries after {@code last} were trimmed unread: then the listener has been told ({@code lost}). */
