@@ -92,9 +92,10 @@ final class RetentionScripts {
      * give more topics than the bound a retained event (then nothing was stored). The events of one run are stored
      * one after the other, each with the decisions it would have had alone, and nothing can come between them.
      *
-     * <p>A topic's record in {@code retention:topics} is {@code "count oldest newest"}: how many of its events are
-     * held, and the ids of the oldest and newest. The script reads each record it needs once per run and writes it
-     * back once, so a publish that evicts one event of another topic costs a few hash and sorted-set commands.
+     * <p>A topic's record in {@code retention:topics} is {@code "count oldest newest evicted"}: how many of its
+     * events are held, the ids of the oldest and newest, and of the newest it let go ({@code -} for none). The script
+     * reads each record it needs once per run and writes it back once, so a publish that evicts one event of another
+     * topic costs a few hash and sorted-set commands.
      *
      * <p>A retained event's delivery entry has the field {@code retain} = {@code 1}, so that every node's reader
      * retains it in the same step as it delivers it; {@code retained} maps its topic to {@code [id, [field, value,
