@@ -6,8 +6,8 @@
 busy() { ss -ltn "sport = :$1" | grep -q LISTEN; }
 
 prepare_nodes() {
-    log "building the WAR, the load tool and the Tomcat bases (mvn -o -DskipTests -DskipITs pre-integration-test)"
-    mvn -q -o -DskipTests -DskipITs pre-integration-test
+    log "building the WAR, the load tool and the Tomcat bases (mvn -o -DskipTests -DskipITs -Dit.keycloak.skip=true pre-integration-test)"
+    mvn -q -o -DskipTests -DskipITs -Dit.keycloak.skip=true pre-integration-test
     TOMCAT=$(ls -d "$ROOT"/target/tomcat/apache-tomcat-*)
     local jar
     jar=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | tail -1)

@@ -30,8 +30,8 @@ mkdir -p "$RESULTS" "$RUN"
 log() { printf '%s redeploy bench: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 if [[ ${1:-} != --inside-namespace ]]; then
-    log "building the WAR, the probe and Payara Micro (mvn -o -DskipTests -DskipITs pre-integration-test)"
-    mvn -q -o -DskipTests -DskipITs pre-integration-test
+    log "building the WAR, the probe and Payara Micro (mvn -o -DskipTests -DskipITs -Dit.keycloak.skip=true pre-integration-test)"
+    mvn -q -o -DskipTests -DskipITs -Dit.keycloak.skip=true pre-integration-test
 fi
 REDIS_JAR=$(ls ~/.m2/repository/com/github/codemonstur/embedded-redis/*/embedded-redis-*.jar | tail -1)
 REDIS=$RUN/redis-server-6.2.6-v5-linux-amd64
