@@ -57,16 +57,6 @@ final class StreamEntries {
         return event(id(entry.getID()), entry.getFields());
     }
 
-    /** An entry as a script returns it: its id, then its fields and values alternating. */
-    static Event event(List<?> entry) {
-        List<?> pairs = (List<?>) entry.get(1);
-        Map<String, String> fields = new HashMap<>();
-        for (int i = 0; i + 1 < pairs.size(); i += 2) {
-            fields.put((String) pairs.get(i), (String) pairs.get(i + 1));
-        }
-        return event(StreamId.parse((String) entry.get(0)).orElseThrow(), fields);
-    }
-
     /** Whether the delivery entry's event also became its topic's retained event. */
     static boolean retained(StreamEntry entry) {
         return "1".equals(entry.getFields().get(RETAIN));
@@ -84,9 +74,7 @@ final class StreamEntries {
     /** A retained event as {@code herald:retained} holds it: {@code [id, [field, value, ...]]} in JSON. */
     static Event retainedEvent(String json) {
         JsonNode node = Json.tree(json);
-        List<String> pairs = new ArrayList<>();
-        node.get(1).forEach(value -> pairs.add(value.asText()));
-        return event(List.of(node.get(0).asText(), pairs));
+        return event(node.get(0).asText(), node.get(1));
     }
 
     /** The retained events of {@code herald:retained}'s values, in id order. */
@@ -99,9 +87,16 @@ final class StreamEntries {
 
     /** A held event as {@code herald:held} holds it: its id, and its fields and values alternating in JSON. */
     static Event heldEvent(String id, String json) {
-        List<String> pairs = new ArrayList<>();
-        Json.tree(json).forEach(value -> pairs.add(value.asText()));
-        return event(List.of(id, pairs));
+        return event(id, Json.tree(json));
+    }
+
+    /** An event from its id and a JSON array of its fields and values, alternating, as the publish script stores it. */
+    private static Event event(String id, JsonNode pairs) {
+        Map<String, String> fields = new HashMap<>();
+        for (int i = 0; i + 1 < pairs.size(); i += 2) {
+            fields.put(pairs.get(i).asText(), pairs.get(i + 1).asText());
+        }
+        return event(StreamId.parse(id).orElseThrow(), fields);
     }
 
     /** What the publish of {@code entry} evicted: {@code reason topic id}, repeated, in its {@code evicted} field. */
