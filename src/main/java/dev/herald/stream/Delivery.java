@@ -43,8 +43,14 @@ public final class Delivery implements AutoCloseable {
     private final HeraldMetrics metrics;
     /** Stops the threads this delivery owns; nothing for one that runs on a test's executors. */
     private final Runnable stop;
-    /** Marked by the current broadcast; guarded by the hub's lock, like every broadcast. */
-    private List<Subscriber> marked = new ArrayList<>();
+    /**
+     * Marked by the current broadcast, in groups of {@link #SUBSCRIBERS_PER_TASK}: each full group is one task to
+     * come, and {@code group} fills with the next, {@code inGroup} of it so far. Fixed arrays, so a broadcast to ten
+     * thousand streams never copies a growing list. Guarded by the hub's lock, like every broadcast.
+     */
+    private final List<Subscriber[]> fullGroups = new ArrayList<>();
+    private Subscriber[] group = new Subscriber[SUBSCRIBERS_PER_TASK];
+    private int inGroup;
 
     /** On a test's executor: one for both pools, run in the order given. */
     Delivery(Executor writers, Executor afterGrace, HeraldMetrics metrics) {
@@ -87,24 +93,39 @@ public final class Delivery implements AutoCloseable {
 
     /** Under the hub's lock: {@code subscriber} has something to write or must end; see {@link #dispatch()}. */
     void mark(Subscriber subscriber) {
-        marked.add(subscriber);
+        group[inGroup++] = subscriber;
+        if (inGroup == SUBSCRIBERS_PER_TASK) {
+            fullGroups.add(group);
+            group = new Subscriber[SUBSCRIBERS_PER_TASK];
+            inGroup = 0;
+        }
     }
 
     /** Under the hub's lock, after a broadcast: starts draining every subscriber it marked. */
     void dispatch() {
-        if (marked.isEmpty()) {
-            return;
+        for (Subscriber[] full : fullGroups) {
+            dispatch(full, SUBSCRIBERS_PER_TASK);
         }
-        List<Subscriber> batch = marked;
-        // sized as the last one: a broadcast to ten thousand streams would otherwise grow it fifteen times
-        marked = new ArrayList<>(batch.size());
-        for (int from = 0; from < batch.size(); from += SUBSCRIBERS_PER_TASK) {
-            List<Subscriber> group = batch.subList(from, Math.min(batch.size(), from + SUBSCRIBERS_PER_TASK));
-            try {
-                live.execute(() -> group.forEach(Subscriber::drain));
-            } catch (RejectedExecutionException e) {
-                // only once the hub has closed, when no stream is left to broadcast to
-                group.forEach(Subscriber::drainRefused);
+        fullGroups.clear();
+        if (inGroup > 0) {
+            dispatch(group, inGroup);
+            group = new Subscriber[SUBSCRIBERS_PER_TASK];
+            inGroup = 0;
+        }
+    }
+
+    /** The first {@code count} of {@code subscribers}, drained by one task. */
+    private void dispatch(Subscriber[] subscribers, int count) {
+        try {
+            live.execute(() -> {
+                for (int i = 0; i < count; i++) {
+                    subscribers[i].drain();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // only once the hub has closed, when no stream is left to broadcast to
+            for (int i = 0; i < count; i++) {
+                subscribers[i].drainRefused();
             }
         }
     }

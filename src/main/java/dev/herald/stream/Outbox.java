@@ -2,8 +2,8 @@ package dev.herald.stream;
 
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -26,8 +26,22 @@ final class Outbox {
     private static final byte[] END_OF_STREAM = new byte[0];
     private static final Iterator<OutboundSseEvent> NO_OPENING = Collections.emptyIterator();
 
+    /**
+     * The live queue's first capacity; it doubles as needed. Most streams never hold more than a few events at
+     * once, and an idle stream's memory is what a node of thousands of them pays.
+     */
+    private static final int FIRST_CAPACITY = 8;
+
     private final int limit;
-    private final ArrayDeque<byte[]> queue = new ArrayDeque<>();
+    /**
+     * The live queue: a ring of {@code size} items from {@code head}, in this object's own fields rather than an
+     * {@code ArrayDeque}, so a broadcast's send to ten thousand streams touches one object fewer in each. Bounded:
+     * live events by {@code limit}, plus a heartbeat and a shutdown's last two items.
+     */
+    /** Its length is a power of two, so a position wraps with a mask. */
+    private byte[][] items = new byte[FIRST_CAPACITY][];
+    private int head;
+    private int size;
     private Iterator<OutboundSseEvent> opening = NO_OPENING;
     /** Taken for a write it did not fit in; it goes first next time. */
     private byte[] carry;
@@ -49,49 +63,53 @@ final class Outbox {
         opening = openingEvents;
     }
 
-    /** Queues a live event; false, queuing nothing, when {@code limit} events already wait. */
-    boolean add(byte[] event) {
-        if (queue.size() + heldLive >= limit) {
+    /**
+     * Queues a live event, published at {@code publishedNanos} ({@link System#nanoTime()}: one reading for a
+     * broadcast, not one per stream); false, queuing nothing, when {@code limit} events already wait.
+     */
+    boolean add(byte[] event, long publishedNanos) {
+        if (size + heldLive >= limit) {
             return false;
         }
-        long now = System.nanoTime();
-        if (queue.isEmpty()) {
-            oldestQueuedNanos = now;
+        if (size == 0) {
+            oldestQueuedNanos = publishedNanos;
         }
-        queue.add(event);
-        lastQueuedNanos = now;
+        push(event);
+        lastQueuedNanos = publishedNanos;
         return true;
     }
 
     /** Queues a heartbeat if nothing was queued for {@code quietNanos} up to {@code nowNanos} and nothing waits. */
     boolean addHeartbeatIfQuiet(long nowNanos, long quietNanos) {
-        if (nowNanos - lastQueuedNanos < quietNanos || !queue.isEmpty() || carry != null || held != null) {
+        if (nowNanos - lastQueuedNanos < quietNanos || size > 0 || carry != null || held != null) {
             return false;
         }
-        queue.add(HEARTBEAT);
+        push(HEARTBEAT);
         lastQueuedNanos = nowNanos;
         return true;
     }
 
     /** Queues a last {@code retry:} line, then the end: nothing queued after it is written. */
     void addLastRetry(long retryMs) {
-        queue.add(("retry: " + retryMs + "\n\n").getBytes(StandardCharsets.US_ASCII));
-        queue.add(END_OF_STREAM);
+        push(("retry: " + retryMs + "\n\n").getBytes(StandardCharsets.US_ASCII));
+        push(END_OF_STREAM);
     }
 
     /** Nothing more to write, though the end may wait: see {@link #reachedEnd()}. */
     boolean isDrained() {
-        return held == null && carry == null && !opening.hasNext() && (queue.isEmpty() || queue.peek() == END_OF_STREAM);
+        return held == null && carry == null && !opening.hasNext() && (size == 0 || peek() == END_OF_STREAM);
     }
 
     /** Everything before a shutdown's end has been taken. */
     boolean reachedEnd() {
-        return isDrained() && queue.peek() == END_OF_STREAM;
+        return isDrained() && peek() == END_OF_STREAM;
     }
 
     /** Drops what waits: the stream is ending. */
     void clear() {
-        queue.clear();
+        Arrays.fill(items, null);
+        head = 0;
+        size = 0;
         carry = null;
         held = null;
         heldLive = 0;
@@ -198,7 +216,34 @@ final class Outbox {
             carry = null;
             return next;
         }
-        return queue.peek() == END_OF_STREAM ? null : queue.poll();
+        return size == 0 || peek() == END_OF_STREAM ? null : poll();
+    }
+
+    private void push(byte[] item) {
+        if (size == items.length) {
+            // unwrapped into a twice larger array: the ring's order is kept
+            byte[][] larger = new byte[items.length * 2][];
+            int firstPart = items.length - head;
+            System.arraycopy(items, head, larger, 0, firstPart);
+            System.arraycopy(items, 0, larger, firstPart, head);
+            items = larger;
+            head = 0;
+        }
+        items[(head + size) & (items.length - 1)] = item;
+        size++;
+    }
+
+    /** The first item queued, or null. */
+    private byte[] peek() {
+        return size == 0 ? null : items[head];
+    }
+
+    private byte[] poll() {
+        byte[] item = items[head];
+        items[head] = null;
+        head = (head + 1) & (items.length - 1);
+        size--;
+        return item;
     }
 
     /** The live queue as a batch's source. */

@@ -12,10 +12,28 @@ final class PreEncodedEvent implements OutboundSseEvent {
 
     private final OutboundSseEvent event;
     private final byte[] bytes;
+    /** {@link System#nanoTime()} when encoded: for a broadcast, when it began, read once for all its streams. */
+    private final long encodedNanos;
 
     PreEncodedEvent(OutboundSseEvent event) {
         this.event = event;
         this.bytes = TextEventStream.encode(event);
+        this.encodedNanos = System.nanoTime();
+    }
+
+    /** {@code event} itself when already encoded, otherwise encoded now. */
+    static PreEncodedEvent of(OutboundSseEvent event) {
+        return event instanceof PreEncodedEvent encoded ? encoded : new PreEncodedEvent(event);
+    }
+
+    /** The event's bytes, ready to write; shared, so callers must not change them. */
+    byte[] bytes() {
+        return bytes;
+    }
+
+    /** {@link System#nanoTime()} when it was encoded. */
+    long encodedNanos() {
+        return encodedNanos;
     }
 
     /** The event's bytes, ready to write; shared, so callers must not change them. */

@@ -126,14 +126,14 @@ final class Subscriber implements SseEventSink, WriteListener {
      */
     @Override
     public CompletionStage<?> send(OutboundSseEvent event) {
-        byte[] bytes = PreEncodedEvent.bytesOf(event);
+        PreEncodedEvent encoded = PreEncodedEvent.of(event);
         boolean mark;
         boolean overflow;
         synchronized (lock) {
             if (!state.isOpen()) {
                 return CLOSED;
             }
-            overflow = !outbox.add(bytes);
+            overflow = !outbox.add(encoded.bytes(), encoded.encodedNanos());
             if (overflow) {
                 beginEnd(CloseReason.SLOW);
                 // nobody writes: a delivery thread finishes it; otherwise the running drain does

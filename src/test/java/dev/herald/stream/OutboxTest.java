@@ -24,8 +24,8 @@ class OutboxTest {
         JerseyEvents sse = new JerseyEvents();
         outbox.open(List.<jakarta.ws.rs.sse.OutboundSseEvent>of(
                 new PreEncodedEvent(sse.newEventBuilder().comment("hello").build())).iterator());
-        outbox.add(event("a\n\n"));
-        outbox.add(event("b\n\n"));
+        outbox.add(event("a\n\n"), System.nanoTime());
+        outbox.add(event("b\n\n"), System.nanoTime());
 
         Outbox.Opening opening = outbox.opening();
         Outbox.Batch first = opening.take(outbox.openedNanos());
@@ -50,7 +50,7 @@ class OutboxTest {
                 new PreEncodedEvent(sse.newEventBuilder().data(String.class, big).build()),
                 new PreEncodedEvent(sse.newEventBuilder().comment("last").build()));
         outbox.open(events.iterator());
-        outbox.add(event("live\n\n"));
+        outbox.add(event("live\n\n"), System.nanoTime());
 
         Outbox.Opening turn = outbox.opening();
         assertEquals(1, turn.take(outbox.openedNanos()).events());
@@ -69,9 +69,9 @@ class OutboxTest {
     void refusesALiveEventBeyondItsLimit() {
         Outbox outbox = new Outbox(2);
 
-        assertTrue(outbox.add(event("1")));
-        assertTrue(outbox.add(event("2")));
-        assertFalse(outbox.add(event("3")));
+        assertTrue(outbox.add(event("1"), System.nanoTime()));
+        assertTrue(outbox.add(event("2"), System.nanoTime()));
+        assertFalse(outbox.add(event("3"), System.nanoTime()));
         assertEquals("12", text(outbox.take()));
     }
 
@@ -79,8 +79,8 @@ class OutboxTest {
     void aTurnTakesAtMostItsBytesAndTheRestComesNext() {
         Outbox outbox = new Outbox(10);
         byte[] big = new byte[Outbox.BYTES_PER_TURN - 10];
-        outbox.add(big);
-        outbox.add(event("0123456789ab"));
+        outbox.add(big, System.nanoTime());
+        outbox.add(event("0123456789ab"), System.nanoTime());
 
         assertEquals(big.length, outbox.take().length());
         assertFalse(outbox.isDrained());
@@ -104,13 +104,42 @@ class OutboxTest {
     @Test
     void theEndOfAStreamIsReachedOnlyOnceEverythingBeforeItIsTaken() {
         Outbox outbox = new Outbox(10);
-        outbox.add(event("a\n\n"));
+        outbox.add(event("a\n\n"), System.nanoTime());
         outbox.addLastRetry(4000);
-        outbox.add(event("after the end\n\n"));
+        outbox.add(event("after the end\n\n"), System.nanoTime());
 
         assertFalse(outbox.reachedEnd());
         assertEquals("a\n\nretry: 4000\n\n", text(outbox.take()));
         assertTrue(outbox.reachedEnd());
         assertEquals(0, outbox.take().length(), "nothing after the end is written");
+    }
+
+    @Test
+    void theQueueKeepsItsOrderWhenItWrapsAroundAndGrows() {
+        Outbox outbox = new Outbox(100);
+        for (int i = 0; i < 6; i++) {
+            outbox.add(event("a" + i), System.nanoTime());
+        }
+        assertEquals("a0a1a2a3a4a5", text(outbox.take()));
+        StringBuilder expected = new StringBuilder();
+        for (int i = 0; i < 30; i++) {
+            outbox.add(event("b" + i), System.nanoTime());
+            expected.append("b").append(i);
+        }
+
+        Outbox.Batch batch = outbox.take();
+        assertEquals(expected.toString(), text(batch));
+        assertEquals(30, batch.events());
+        assertTrue(outbox.isDrained());
+    }
+
+    @Test
+    void whatABatchWaitedIsCountedFromItsOldestEventsPublication() {
+        Outbox outbox = new Outbox(10);
+        long published = System.nanoTime() - 5_000_000_000L;
+        outbox.add(event("old"), published);
+        outbox.add(event("new"), System.nanoTime());
+
+        assertTrue(outbox.take().waitedNanos() >= 5_000_000_000L);
     }
 }
