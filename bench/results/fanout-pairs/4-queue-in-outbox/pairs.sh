@@ -3,6 +3,7 @@
 # /tmp/c-new), alternating, each on a fresh Tomcat of `mvn -Prun`, one load tool (this change's) for both.
 #   bash pairs.sh                        # fan-out: 2,000 events as fast as possible (rounds 1-3, then ROUNDS="4 5")
 #   KIND=fixed ROUNDS="1 2" bash pairs.sh  # fan-out at 30 events/s, then steady (2 events/s) on the same server
+#   (steady round 3 ran as KIND=fixed ROUNDS=3 without the fan-out at 30 events/s before it)
 set -u
 LT="java -Xmx3g -cp /tmp/c-new/target/test-classes dev.herald.bench.LoadTool --target herald --base http://127.0.0.1:8080"
 for i in ${ROUNDS:-1 2 3}; do
