@@ -35,10 +35,10 @@ final class Outbox {
     private final int limit;
     /**
      * The live queue: a ring of {@code size} items from {@code head}, in this object's own fields rather than an
-     * {@code ArrayDeque}, so a broadcast's send to ten thousand streams touches one object fewer in each. Bounded:
-     * live events by {@code limit}, plus a heartbeat and a shutdown's last two items.
+     * {@code ArrayDeque}, so a broadcast's send to ten thousand streams touches one object fewer in each. Its length
+     * is a power of two, so a position wraps with a mask. Bounded: live events by {@code limit}, and besides them at
+     * most a heartbeat and a shutdown's last lines.
      */
-    /** Its length is a power of two, so a position wraps with a mask. */
     private byte[][] items = new byte[FIRST_CAPACITY][];
     private int head;
     private int size;
@@ -49,9 +49,12 @@ final class Outbox {
     private Batch held;
     /** The live events in {@link #held}: they count against {@code limit}, the opening's do not. */
     private int heldLive;
-    /** {@link System#nanoTime()} when something was last queued (or the stream opened): a heartbeat waits for quiet. */
+    /**
+     * {@link System#nanoTime()} when the last event queued was published, or a heartbeat queued (or the stream
+     * opened): a heartbeat waits for quiet.
+     */
     private long lastQueuedNanos = System.nanoTime();
-    /** {@link System#nanoTime()} when the oldest event now queued was queued (or the stream opened). */
+    /** {@link System#nanoTime()} when the oldest event now queued was published (or the stream opened). */
     private long oldestQueuedNanos = lastQueuedNanos;
     private final long openedNanos = lastQueuedNanos;
 
