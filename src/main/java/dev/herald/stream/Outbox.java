@@ -285,7 +285,7 @@ final class Outbox {
 
         @Override
         public byte[] next() {
-            return events.hasNext() ? PreEncodedEvent.bytesOf(events.next()) : null;
+            return events.hasNext() ? PreEncodedEvent.of(events.next()).bytes() : null;
         }
 
         @Override

@@ -36,11 +36,6 @@ final class PreEncodedEvent implements OutboundSseEvent {
         return encodedNanos;
     }
 
-    /** The event's bytes, ready to write; shared, so callers must not change them. */
-    static byte[] bytesOf(OutboundSseEvent event) {
-        return event instanceof PreEncodedEvent encoded ? encoded.bytes : TextEventStream.encode(event);
-    }
-
     @Override
     public Class<?> getType() {
         return event.getType();

@@ -72,7 +72,7 @@ final class StreamEntries {
     }
 
     /** A retained event as {@code herald:retained} holds it: {@code [id, [field, value, ...]]} in JSON. */
-    static Event retainedEvent(String json) {
+    private static Event retainedEvent(String json) {
         JsonNode node = Json.tree(json);
         return event(node.get(0).asText(), node.get(1));
     }
