@@ -3,10 +3,10 @@ package dev.herald.backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
-import dev.herald.history.Evicted;
 import dev.herald.history.History;
 import dev.herald.history.IdScheme;
 import dev.herald.history.HeldEvents;
+import dev.herald.history.RetentionChanges;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +21,10 @@ public interface Backbone extends AutoCloseable {
     /** The form of this backbone's event ids. */
     IdScheme ids();
 
-    /** Who decides which events the history keeps: the hub's own history, or this backbone for every node. */
+    /**
+     * How the hub's history decides which events it keeps: for this node alone, or alike on every node, its
+     * decisions then stored by this backbone ({@link Listener#retentionChanges}).
+     */
     History.Decisions retention();
 
     /**
@@ -122,19 +125,25 @@ public interface Backbone extends AutoCloseable {
     interface Listener {
 
         /**
-         * What the backbone already holds, which replaces anything held before; {@code newest} is the id after which
-         * {@link #stored} events follow.
+         * What the backbone already stores, which replaces anything held before, retained events included;
+         * {@link #stored} events follow the newest of them.
          */
-        void held(HeldEvents held, EventId newest);
+        void held(HeldEvents held);
 
-        /** A new event, and what the backbone evicted to hold it (none when the history decides itself). */
-        void stored(Event event, List<Evicted> evicted);
+        /** A new event. */
+        void stored(Event event);
 
         /**
          * A new event, as {@link #stored}, that is also its topic's retained event from now on: both in one step,
          * so that a stream opening meanwhile gets it either in its opening or live, never both.
          */
-        void storedRetained(Event event, List<Evicted> evicted);
+        void storedRetained(Event event);
+
+        /**
+         * What the history decided since the last call ({@link History#drainChanges}), for a backbone whose nodes
+         * decide alike ({@link History.Decisions#SHARED}) to store; it asks after each read of what was stored.
+         */
+        RetentionChanges retentionChanges();
 
         /**
          * The backbone asks, before it stores a publish that retains events, whether all of {@code topics} can have a
@@ -147,16 +156,9 @@ public interface Backbone extends AutoCloseable {
         boolean retainedCleared(String topic);
 
         /**
-         * Every retained event the backbone holds now, which replaces this node's: read again after {@link #lost}, as
-         * retains and clears may have been lost with the events. Entries read after it may be older; applied in order
-         * they bring each topic back to what the backbone holds.
-         */
-        void retainedReloaded(List<Event> retained);
-
-        /**
          * Events after the last one handed over were removed before this node could read them (it fell further
-         * behind than the history): nothing held so far can be caught up with, and clients must start over
-         * from {@code floor}, the newest position that is gone.
+         * behind than the history): its clients must start over, and nothing held so far can be caught up with
+         * until {@link #held} brings what the backbone stores now; {@code floor} is the newest position that is gone.
          */
         void lost(EventId floor);
 

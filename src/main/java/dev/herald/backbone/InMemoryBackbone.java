@@ -95,9 +95,9 @@ public final class InMemoryBackbone implements Backbone {
         }
         for (int i = 0; i < events.size(); i++) {
             if (drafts.get(i).retain()) {
-                listener.storedRetained(events.get(i), List.of());
+                listener.storedRetained(events.get(i));
             } else {
-                listener.stored(events.get(i), List.of());
+                listener.stored(events.get(i));
             }
         }
         return new Published(ids, false);

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -22,19 +23,27 @@ import java.util.function.Predicate;
  * by name for as many topics as it holds events ({@link ForgottenTopics}), and beyond that one id for all of them;
  * where it cannot tell, a client gets a reset, never a gap.
  *
- * <p>On Redis it mirrors what the stream script holds, so every node decides a catch-up the same way. Not
- * thread-safe: its owner serialises access, so that an event's place here and its delivery happen as one step.
+ * <p>On Redis every node decides alike ({@link Decisions#SHARED}): from the events in the stream's order and the time
+ * each id carries, never its own clock, so every node decides a catch-up the same way; it records what it decided
+ * ({@link #drainChanges}) for Redis to store, so that a node that starts holds the same. Not thread-safe: its owner
+ * serialises access, so that an event's place here and its delivery happen as one step.
  */
 public final class History {
 
     /** Why an event stopped being held. */
     public enum Eviction { SPACE, AGE }
 
-    /**
-     * Who decides what goes: this history ({@code HERE}, in memory), or the backbone, whose decisions come with each
-     * event and are applied as they are ({@code MIRRORED}, on Redis), so that every node holds the same.
-     */
-    public enum Decisions { HERE, MIRRORED }
+    /** How this history decides what goes, and for whom. */
+    public enum Decisions {
+        /** For this node alone (in memory): ages count by its clock too, and a sweep expires events now and then. */
+        HERE,
+        /**
+         * Alike on every node of a cluster (Redis): from the events in the stream's order and the time each id
+         * carries alone, so an event that arrives expires what it outlived, and no sweep runs by this node's clock;
+         * every decision is recorded until {@link #drainChanges}, for the backbone to store.
+         */
+        SHARED
+    }
 
     /** The key of events without a topic: no topic name is empty. */
     static final String NO_TOPIC = "";
@@ -49,6 +58,10 @@ public final class History {
     /** Only with an age limit: the topics by the age of their oldest event. */
     private final TreeSet<TopicEvents> oldestFirst;
     private final ForgottenTopics forgotten;
+    /** Deciding SHARED: the events evicted since the last drain, in order; at most one read of the stream's worth. */
+    private final List<EventId> evictedSinceDrain = new ArrayList<>();
+    /** Deciding SHARED: the topics whose newest evicted event changed since the last drain. */
+    private final Set<String> floorsSinceDrain = new LinkedHashSet<>();
     private int held;
     /** Everything up to here is gone for every topic: the start of this history, or what Redis had trimmed. */
     private EventId base;
@@ -79,38 +92,35 @@ public final class History {
         return ids;
     }
 
-    /** Holds a newer event, evicting what the bound and the age limit require: see {@link #append(Event, long, List)}. */
-    public void append(Event event, long nowMillis) {
-        append(event, nowMillis, List.of());
-    }
-
     /**
-     * Holds a newer event. {@code nowMillis} is when it arrived: its age counts from then, unless its id carries a
-     * time of its own (a Redis id), so every node agrees. Deciding {@code HERE}, it evicts what the bound and the age
-     * limit require; {@code MIRRORED}, it applies {@code decided}, the backbone's evictions for this event (and
-     * evicts by itself only beyond its capacity, which nodes configured alike never reach).
+     * Holds a newer event, evicting what the bound and the age limit require. {@code nowMillis} is when it arrived:
+     * its age counts from then, unless its id carries a time of its own (a Redis id), so every node agrees.
      */
-    public void append(Event event, long nowMillis, List<Evicted> decided) {
+    public void append(Event event, long nowMillis) {
         if (event.id().compareTo(newest) <= 0) {
             throw new IllegalArgumentException("event " + event.id() + " is not after " + newest);
-        }
-        if (decisions == Decisions.MIRRORED) {
-            decided.forEach(this::apply);
         }
         long bornAt = event.id().bornAt(nowMillis);
         hold(event, bornAt, forgotten::take);
         newest = event.id();
-        if (maxAgeMillis > 0 && decisions == Decisions.HERE) {
-            expire(bornAt);
-        }
+        expireAt(bornAt);
         while (held > capacity) {
             evictOldestOf(largestFirst.first(), Eviction.SPACE);
         }
         heldNow = held;
     }
 
-    /** Evicts what is older than the age limit at {@code nowMillis}; the owner calls this now and then. */
+    /**
+     * Evicts what is older than the age limit at {@code nowMillis}; the owner calls this now and then. Deciding
+     * {@code SHARED}, nothing: there only the events' own ids tell the time, so that every node agrees.
+     */
     public void expire(long nowMillis) {
+        if (decisions == Decisions.HERE) {
+            expireAt(nowMillis);
+        }
+    }
+
+    private void expireAt(long nowMillis) {
         if (maxAgeMillis == 0) {
             return;
         }
@@ -129,6 +139,8 @@ public final class History {
             oldestFirst.clear();
         }
         forgotten.clear();
+        evictedSinceDrain.clear();
+        floorsSinceDrain.clear();
         held = 0;
         heldNow = 0;
         base = floor;
@@ -136,29 +148,55 @@ public final class History {
     }
 
     /**
-     * Replaces what is held with what the backbone holds, as it is: {@code newest} is the backbone's position
-     * (its newest event, held or not).
+     * Replaces what is held with what the backbone stores: the events and floors as decided up to
+     * {@code stored.decidedUpTo()}, then the events after it, decided here as every node decides them (and recorded,
+     * as any decision is). Its newest is then the newest of those, the backbone's position.
      */
-    public void restore(HeldEvents stored, EventId newestId, long nowMillis) {
+    public void restore(HeldEvents stored, long nowMillis) {
         clear(stored.base());
         Map<String, EventId> evicted = new HashMap<>();
         stored.evicted().forEach((topic, id) -> evicted.put(topic == null ? NO_TOPIC : topic, id));
+        List<Event> undecided = new ArrayList<>();
         for (Event event : stored.events()) {
-            hold(event, event.id().bornAt(nowMillis), evicted::get);
-        }
-        for (String name : stored.forgotten()) {
-            String key = name == null ? NO_TOPIC : name;
-            EventId id = evicted.get(key);
-            if (id != null && !topics.containsKey(key)) {
-                forgotten.forget(key, id);
+            if (event.id().compareTo(stored.decidedUpTo()) <= 0) {
+                hold(event, event.id().bornAt(nowMillis), evicted::get);
+            } else {
+                undecided.add(event);
             }
         }
+        evicted.forEach((key, id) -> {
+            if (!topics.containsKey(key)) {
+                forgot(forgotten.forget(key, id));
+            }
+        });
         forgotten.fold(stored.folded());
-        newest = newestId.compareTo(base) > 0 ? newestId : base;
+        newest = stored.decidedUpTo().compareTo(base) > 0 ? stored.decidedUpTo() : base;
         heldNow = held;
         while (held > capacity) {
             evictOldestOf(largestFirst.first(), Eviction.SPACE);
         }
+        for (Event event : undecided) {
+            append(event, nowMillis);
+        }
+    }
+
+    /**
+     * What was decided since the last call, as of now, and forgets it: deciding {@code SHARED}, the backbone calls
+     * this after each read of the stream (so what is recorded stays within one read's evictions); {@code HERE}, no
+     * change is ever recorded.
+     */
+    public RetentionChanges drainChanges() {
+        List<RetentionChanges.Floor> floors = new ArrayList<>(floorsSinceDrain.size());
+        for (String key : floorsSinceDrain) {
+            TopicEvents topic = topics.get(key);
+            EventId floor = topic != null ? topic.evicted() : forgotten.remembered(key);
+            floors.add(new RetentionChanges.Floor(key.equals(NO_TOPIC) ? null : key, floor));
+        }
+        RetentionChanges changes = new RetentionChanges(newest, List.copyOf(evictedSinceDrain), floors,
+                forgotten.folded());
+        evictedSinceDrain.clear();
+        floorsSinceDrain.clear();
+        return changes;
     }
 
     /** The id of the newest event, or the floor (at first the origin, e.g. {@code run-0}) when none is held. */
@@ -266,6 +304,10 @@ public final class History {
         if (topic == null) {
             topic = new TopicEvents(key, evictedOf.apply(key));
             topics.put(key, topic);
+            if (topic.evicted() != null && decisions == Decisions.SHARED) {
+                // what it let go may come from the folded id: stored, so that a node that starts finds it as is
+                floorsSinceDrain.add(key);
+            }
         } else {
             detach(topic);
         }
@@ -274,21 +316,13 @@ public final class History {
         held++;
     }
 
-    /** A decision of the backbone: its events up to the id go (those already gone, for age, are skipped). */
-    private void apply(Evicted decided) {
-        TopicEvents topic = topics.get(decided.topic() == null ? NO_TOPIC : decided.topic());
-        while (topic != null && topic.size() > 0 && topic.oldest().id().compareTo(decided.id()) <= 0) {
-            boolean last = topic.size() == 1;
-            evictOldestOf(topic, decided.reason());
-            if (last) {
-                return;
-            }
-        }
-    }
-
     private void evictOldestOf(TopicEvents topic, Eviction reason) {
         detach(topic);
-        topic.evictOldest();
+        Event gone = topic.evictOldest();
+        if (decisions == Decisions.SHARED) {
+            evictedSinceDrain.add(gone.id());
+            floorsSinceDrain.add(topic.key);
+        }
         held--;
         if (reason == Eviction.SPACE) {
             evictedForSpace++;
@@ -297,9 +331,16 @@ public final class History {
         }
         if (topic.isEmpty()) {
             topics.remove(topic.key);
-            forgotten.forget(topic.key, topic.evicted());
+            forgot(forgotten.forget(topic.key, topic.evicted()));
         } else {
             attach(topic);
+        }
+    }
+
+    /** {@code key}, when not null, is no longer remembered by name: its floor went into the folded id. */
+    private void forgot(String key) {
+        if (key != null && decisions == Decisions.SHARED) {
+            floorsSinceDrain.add(key);
         }
     }
 

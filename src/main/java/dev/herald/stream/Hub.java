@@ -7,8 +7,8 @@ import dev.herald.config.HeraldConfig;
 import dev.herald.history.Event;
 import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
-import dev.herald.history.Evicted;
 import dev.herald.history.HeldEvents;
+import dev.herald.history.RetentionChanges;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
 import dev.herald.history.RetainedEvents;
@@ -371,28 +371,35 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     }
 
     @Override
-    public void held(HeldEvents held, EventId newest) {
+    public void held(HeldEvents held) {
         synchronized (lock) {
-            history.restore(held, newest, clock.millis());
+            history.restore(held, clock.millis());
             retained.restore(held.retained());
             lock.notifyAll();
         }
     }
 
     @Override
-    public void stored(Event event, List<Evicted> evicted) {
-        take(event, evicted, false);
+    public void stored(Event event) {
+        take(event, false);
     }
 
     @Override
-    public void storedRetained(Event event, List<Evicted> evicted) {
-        take(event, evicted, true);
+    public void storedRetained(Event event) {
+        take(event, true);
+    }
+
+    @Override
+    public RetentionChanges retentionChanges() {
+        synchronized (lock) {
+            return history.drainChanges();
+        }
     }
 
     /** Holds, retains when {@code retain}, and broadcasts, in one step under the lock. */
-    private void take(Event event, List<Evicted> evicted, boolean retain) {
+    private void take(Event event, boolean retain) {
         synchronized (lock) {
-            history.append(event, clock.millis(), evicted);
+            history.append(event, clock.millis());
             if (retain) {
                 retained.retain(event);
             }
@@ -415,13 +422,6 @@ public final class Hub implements AutoCloseable, Backbone.Listener {
     public boolean retainedCleared(String topic) {
         synchronized (lock) {
             return retained.clear(topic);
-        }
-    }
-
-    @Override
-    public void retainedReloaded(List<Event> reloaded) {
-        synchronized (lock) {
-            retained.restore(reloaded);
         }
     }
 

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.herald.history.Event;
 import dev.herald.history.EventDraft;
 import dev.herald.history.EventId;
-import dev.herald.history.Evicted;
 import dev.herald.history.HeldEvents;
+import dev.herald.history.RetentionChanges;
 import dev.herald.history.RunId;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -30,17 +30,22 @@ class InMemoryBackboneTest {
     InMemoryBackboneTest() {
         backbone.start(new Backbone.Listener() {
             @Override
-            public void held(HeldEvents held, EventId newest) {
+            public void held(HeldEvents held) {
             }
 
             @Override
-            public void stored(Event event, List<Evicted> evicted) {
+            public void stored(Event event) {
                 stored.add(event);
             }
 
             @Override
-            public void storedRetained(Event event, List<Evicted> evicted) {
+            public void storedRetained(Event event) {
                 stored.add(event);
+            }
+
+            @Override
+            public RetentionChanges retentionChanges() {
+                throw new AssertionError("the memory backbone stores no decisions");
             }
 
             @Override
@@ -51,10 +56,6 @@ class InMemoryBackboneTest {
             @Override
             public boolean retainedCleared(String topic) {
                 return false;
-            }
-
-            @Override
-            public void retainedReloaded(List<Event> retained) {
             }
 
             @Override

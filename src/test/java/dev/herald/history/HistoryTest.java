@@ -272,29 +272,58 @@ class HistoryTest {
     }
 
     @Test
-    void aRestoredHistoryHoldsWhatTheBackboneHeldAndAppliesItsDecisions() {
-        History stream = new History(StreamId.SCHEME, History.Decisions.MIRRORED, 3, 0);
+    void aRestoredHistoryHoldsWhatWasDecidedAndDecidesTheRestAsEveryNodeDoes() {
+        History stream = new History(StreamId.SCHEME, History.Decisions.SHARED, 3, 0);
         Map<String, EventId> evicted = new HashMap<>();
         evicted.put("a", new StreamId(6, 0));
         evicted.put("gone", new StreamId(4, 0));
         evicted.put(null, new StreamId(3, 0));
-        stream.restore(new HeldEvents(new StreamId(2, 0), List.of(streamEvent(7, 0, "a", "a7"),
-                streamEvent(9, 0, "q", "q9")), evicted, List.of("gone"), new StreamId(1, 0)), new StreamId(9, 5), 0);
+        // decided up to 9-0; 10-0 and 11-0 were stored after, and no node stored its decisions for them yet
+        stream.restore(new HeldEvents(new StreamId(2, 0), new StreamId(9, 0), List.of(streamEvent(7, 0, "a", "a7"),
+                streamEvent(9, 0, "q", "q9"), streamEvent(10, 0, "a", "a10"), streamEvent(11, 0, "a", "a11")),
+                evicted, new StreamId(1, 0), List.of()), 0);
 
-        assertEquals("9-5", stream.newestId().toString());
+        assertEquals("11-0", stream.newestId().toString());
         assertEquals(Replay.ResetReason.TOO_OLD, stream.after("1-0", List.of("q")).reset());
-        assertEquals(Replay.ResetReason.TOO_OLD, stream.after("5-0", List.of("a")).reset());
         assertEquals(Replay.ResetReason.TOO_OLD, stream.after("3-5", List.of("gone")).reset());
-        assertEquals(List.of("a7", "q9"), data(stream.after("6-0", List.of("a", "q", "gone"))));
-
-        // the backbone's decisions are applied as they come, not decided here: q keeps its one event
-        stream.append(streamEvent(10, 0, "a", "a10"), 0, List.of());
-        stream.append(streamEvent(11, 0, "a", "a11"), 0, List.of(new Evicted("a", new StreamId(7, 0),
-                History.Eviction.SPACE)));
+        // decided here: a gave way, its oldest (7-0) went, and q kept its one event
         assertEquals(List.of("q9"), data(stream.after("6-0", List.of("q"))));
         assertEquals(Replay.ResetReason.TOO_OLD, stream.after("6-0", List.of("a")).reset());
         assertEquals(List.of("a10", "a11"), data(stream.after("7-0", List.of("a"))));
         assertEquals(1, stream.evicted(History.Eviction.SPACE));
+        // and recorded, for the backbone to store
+        RetentionChanges changes = stream.drainChanges();
+        assertEquals(new StreamId(11, 0), changes.upTo());
+        assertEquals(List.of(new StreamId(7, 0)), changes.evicted());
+        assertEquals(List.of(new RetentionChanges.Floor("a", new StreamId(7, 0))), changes.floors());
+        assertEquals(new StreamId(1, 0), changes.folded());
+        assertEquals(List.of(), stream.drainChanges().evicted(), "drained");
+    }
+
+    @Test
+    void sharedDecisionsRecordEveryFloorThatChangedAndIgnoreTheNodesClock() {
+        History stream = new History(StreamId.SCHEME, History.Decisions.SHARED, 1, 1000);
+        stream.append(streamEvent(10, 0, "a", "a10"), 0);
+        stream.append(streamEvent(20, 0, "b", "b20"), 0);
+        // a is forgotten by name (one topic remembered: the history's capacity)
+        assertEquals(List.of(new RetentionChanges.Floor("a", new StreamId(10, 0))), stream.drainChanges().floors());
+        stream.append(streamEvent(30, 0, "c", "c30"), 0);
+        // b goes, and a, the eldest remembered, is folded: its floor is then the folded id's
+        RetentionChanges changes = stream.drainChanges();
+        assertEquals(List.of(new StreamId(20, 0)), changes.evicted());
+        assertEquals(List.of(new RetentionChanges.Floor("b", new StreamId(20, 0)),
+                new RetentionChanges.Floor("a", null)), changes.floors());
+        assertEquals(new StreamId(10, 0), changes.folded());
+        // a holds again, from the folded id: stored too, as a node that starts could not tell
+        stream.append(streamEvent(40, 0, "a", "a40"), 0);
+        assertTrue(stream.drainChanges().floors().contains(new RetentionChanges.Floor("a", new StreamId(10, 0))));
+
+        // the sweep goes by this node's clock: deciding alike, only an event's id tells the time
+        stream.expire(1_000_000);
+        assertEquals(1, stream.size());
+        stream.append(streamEvent(5000, 0, "d", "d5000"), 0);
+        assertEquals(1, stream.evicted(History.Eviction.AGE));
+        assertEquals(List.of("d5000"), data(stream.after("40-0", List.of("a", "d"))));
     }
 
     @Test

@@ -38,11 +38,12 @@ import redis.clients.jedis.util.Pool;
 /**
  * Several nodes sharing one Redis. Every publish, of one event or a batch, is one run of
  * {@link RetentionScripts#PUBLISH}: for each event an XADD to the stream {@code herald:events}, trimmed to about
- * {@code herald.history.size}, and to its topic's own stream, with the evictions it decides recorded in the entry,
- * and for a retained event an HSET to {@code herald:retained}; every node reads the whole stream and delivers to its
- * own clients, and its history and retained events mirror those decisions (a clear is an entry of the stream too),
- * so ids, order, catch-up and retained events are the same everywhere, and survive every node's restart. Joins and leaves go over a channel, each node's clients live in a hash
- * that expires when the node dies.
+ * {@code herald.history.size}, and an HSET to {@code herald:held}, and for a retained event an HSET to
+ * {@code herald:retained}. Every node reads the whole stream and delivers to its own clients; its history decides
+ * what to let go as every node's does, from the stream's order alone, and its reader stores those decisions for all
+ * ({@link RetentionScripts#DECIDED}); a clear is an entry of the stream too. So ids, order, catch-up and retained
+ * events are the same everywhere, and survive every node's restart. Joins and leaves go over a channel, each node's
+ * clients live in a hash that expires when the node dies.
  *
  * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id,id,...|fingerprint}) and
  * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:retained} (hash,
@@ -94,15 +95,15 @@ public final class RedisBackbone implements Backbone {
         return StreamId.SCHEME;
     }
 
-    /** The publish script decides, so that every node holds the same. */
+    /** Every node decides alike, and its reader stores the decisions. */
     @Override
     public History.Decisions retention() {
-        return History.Decisions.MIRRORED;
+        return History.Decisions.SHARED;
     }
 
     @Override
     public synchronized void start(Listener listener) {
-        reader = new StreamReader(pool, PREFIX, historySize, listener, outage);
+        reader = new StreamReader(pool, PREFIX, historySize, maxAgeMillis, listener, outage);
         outage.onFailure(listener::backboneFailed);
         presence = new PresenceChannel(pool, PRESENCE, ADMIN, node, listener);
         run("herald-redis-reader", reader);
@@ -120,7 +121,8 @@ public final class RedisBackbone implements Backbone {
     public Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
         String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(drafts, batch);
         List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
-                String.valueOf(historySize), String.valueOf(maxAgeMillis), String.valueOf(retainedMaxTopics),
+                String.valueOf(historySize), String.valueOf(2L * historySize + RetentionScripts.HELD_ALLOWANCE),
+                String.valueOf(retainedMaxTopics),
                 String.valueOf(drafts.size())));
         for (EventDraft draft : drafts) {
             List<String> fields = StreamEntries.fields(draft);
@@ -134,6 +136,13 @@ public final class RedisBackbone implements Backbone {
             List<String> answer = (List<String>) RetentionScripts.PUBLISH.run(jedis, args);
             if (answer.get(0).equals(RetentionScripts.RETAINED_FULL)) {
                 throw new RetainedFullException(retainedMaxTopics);
+            }
+            if (answer.get(0).equals(RetentionScripts.BEHIND)) {
+                LOG.warning("a publish was refused: no node's reader has stored what its history let go; is every "
+                        + "node's herald-redis-reader thread running?");
+                throw new UnavailableException("no node has stored what its history let go for a while (Redis holds "
+                        + "twice herald.history.size events and " + RetentionScripts.HELD_ALLOWANCE + " more): "
+                        + "nothing was stored; retry", null);
             }
             if (!answer.get(0).equals(fingerprint)) {
                 throw new IdempotencyKeyReusedException();

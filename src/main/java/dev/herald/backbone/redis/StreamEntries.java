@@ -5,8 +5,6 @@ import dev.herald.history.Event;
 import dev.herald.json.Json;
 import dev.herald.history.StreamId;
 import dev.herald.history.EventDraft;
-import dev.herald.history.Evicted;
-import dev.herald.history.History;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -18,8 +16,7 @@ import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * An event as a stream entry: fields {@code type}, {@code data}, and {@code topic} and {@code retry} when set; in the
- * delivery stream also {@code evicted}, what its publish evicted, and {@code retain} = {@code 1} when it became its
- * topic's retained event. The delivery stream also holds entries that are no events: {@code cleared} = topic, a
+ * delivery stream also {@code retain} = {@code 1} when it became its topic's retained event. The delivery stream also holds entries that are no events: {@code cleared} = topic, a
  * retained event cleared.
  */
 final class StreamEntries {
@@ -28,7 +25,6 @@ final class StreamEntries {
     private static final String TYPE = "type";
     private static final String DATA = "data";
     private static final String RETRY = "retry";
-    private static final String EVICTED = "evicted";
     private static final String RETAIN = "retain";
     private static final String CLEARED = "cleared";
 
@@ -97,22 +93,6 @@ final class StreamEntries {
             fields.put(pairs.get(i).asText(), pairs.get(i + 1).asText());
         }
         return event(StreamId.parse(id).orElseThrow(), fields);
-    }
-
-    /** What the publish of {@code entry} evicted: {@code reason topic id}, repeated, in its {@code evicted} field. */
-    static List<Evicted> evicted(StreamEntry entry) {
-        String field = entry.getFields().get(EVICTED);
-        if (field == null) {
-            return List.of();
-        }
-        String[] words = field.split(" ");
-        List<Evicted> evicted = new ArrayList<>(words.length / 3);
-        for (int i = 0; i + 2 < words.length; i += 3) {
-            History.Eviction reason = words[i].equals("age") ? History.Eviction.AGE : History.Eviction.SPACE;
-            evicted.add(new Evicted(RetentionScripts.topic(words[i + 1]), StreamId.parse(words[i + 2]).orElseThrow(),
-                    reason));
-        }
-        return evicted;
     }
 
     private static Event event(StreamId id, Map<String, String> fields) {

@@ -1,8 +1,10 @@
 package dev.herald.backbone.redis;
 
 import dev.herald.backbone.Backbone;
-import dev.herald.history.Event;
+import dev.herald.history.EventId;
+import dev.herald.history.RetentionChanges;
 import dev.herald.history.StreamId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.logging.Level;
@@ -15,9 +17,10 @@ import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.Pool;
 
 /**
- * This node's one reader of the event stream. It first loads what Redis holds into the hub's history,
- * then reads every entry after the last one it handed over, in order, for as long as the node runs. When Redis
- * goes away it retries with backoff and resumes after that same entry, so no stored event is skipped.
+ * This node's one reader of the event stream. It first loads what Redis stores into the hub's history,
+ * then reads every entry after the last one it handed over, in order, for as long as the node runs, and after each
+ * read stores what the history decided to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it retries
+ * with backoff, stores the decisions it could not, and resumes after that same entry, so no stored event is skipped.
  */
 final class StreamReader implements Runnable {
 
@@ -32,14 +35,28 @@ final class StreamReader implements Runnable {
     private final int historySize;
     private final Backbone.Listener listener;
     private final Outage outage;
+    /** {@code "size max-age"}: nodes that decide alike must be configured alike. */
+    private final String settings;
     private volatile boolean running = true;
     private volatile StreamId last;
+    /**
+     * What the history decided that is not stored yet, since the last store that succeeded (or null): kept until a
+     * store succeeds; no read happens meanwhile, so it holds at most one read's decisions and those of the load.
+     */
+    private RetentionChanges unstored;
+    /**
+     * What the nodes had decided when this one loaded: what its own history decides up to there (only beyond its
+     * capacity, when it holds fewer than the node that stored them) is stored with the next newer decisions.
+     */
+    private EventId decidedAtLoad = StreamId.ORIGIN;
 
-    StreamReader(Pool<Jedis> pool, String prefix, int historySize, Backbone.Listener listener, Outage outage) {
+    StreamReader(Pool<Jedis> pool, String prefix, int historySize, long maxAgeMillis, Backbone.Listener listener,
+            Outage outage) {
         this.pool = pool;
         this.prefix = prefix;
         this.stream = prefix + "events";
         this.historySize = historySize;
+        this.settings = historySize + " " + maxAgeMillis;
         this.listener = listener;
         this.outage = outage;
     }
@@ -60,6 +77,8 @@ final class StreamReader implements Runnable {
             try (Jedis jedis = pool.getResource()) {
                 if (last == null) {
                     load(jedis);
+                } else {
+                    storeDecisions(jedis);
                 }
                 outage.recovered("reading the stream after " + last);
                 delay = 100;
@@ -92,15 +111,52 @@ final class StreamReader implements Runnable {
     }
 
     /**
-     * What Redis holds ({@link HeldSnapshot}): the held events, what each topic let go, the retained events, and the
-     * delivery stream's newest id, after which this reader goes on.
+     * What Redis stores ({@link HeldSnapshot}): the held events, what each topic let go, the retained events, and the
+     * delivery stream's newest id, after which this reader goes on; then it stores what the history decided for the
+     * events no node had decided yet.
      */
     void load(Jedis jedis) {
+        String before = (String) RetentionScripts.START.run(jedis, List.of(prefix, settings));
+        if (!before.isEmpty() && !before.equals(settings)) {
+            LOG.warning(() -> "the node that started before this one on " + prefix + "* had herald.history.size and "
+                    + "herald.history.max-age (ms) " + before + ", this one " + settings + ": nodes configured "
+                    + "differently keep different events, so a client may be caught up on one and reset on another");
+        }
         HeldSnapshot snapshot = HeldSnapshot.read(jedis, prefix);
-        listener.held(snapshot.held(), snapshot.newestEvent());
+        unstored = null;
+        listener.held(snapshot.held());
+        decidedAtLoad = snapshot.held().decidedUpTo();
         last = snapshot.newest();
+        storeDecisions(jedis);
         LOG.info(() -> "loaded " + snapshot.held().events().size() + " held events and "
                 + snapshot.held().retained().size() + " retained events; reading " + stream + " after " + last);
+    }
+
+    /**
+     * Stores what the history decided since the last store ({@link RetentionScripts#DECIDED}), when it let anything
+     * go: until then, a node that starts decides those events itself, alike.
+     */
+    void storeDecisions(Jedis jedis) {
+        RetentionChanges changes = listener.retentionChanges();
+        unstored = unstored == null ? changes : unstored.then(changes);
+        if (unstored.evicted().isEmpty() && unstored.floors().isEmpty()
+                || unstored.upTo().compareTo(decidedAtLoad) <= 0) {
+            return;
+        }
+        List<String> args = new ArrayList<>(4 + unstored.evicted().size() + 2 * unstored.floors().size());
+        args.add(prefix);
+        args.add(unstored.upTo().toString());
+        args.add(unstored.folded() == null ? "" : unstored.folded().toString());
+        args.add(String.valueOf(unstored.evicted().size()));
+        for (EventId id : unstored.evicted()) {
+            args.add(id.toString());
+        }
+        for (RetentionChanges.Floor floor : unstored.floors()) {
+            args.add(RetentionScripts.key(floor.topic()));
+            args.add(floor.evicted() == null ? "" : floor.evicted().toString());
+        }
+        RetentionScripts.DECIDED.run(jedis, args);
+        unstored = null;
     }
 
     /**
@@ -119,32 +175,31 @@ final class StreamReader implements Runnable {
         if (entries.isEmpty()) {
             return;
         }
-        boolean lostSome = (afterConnecting || entries.size() >= Math.min(BATCH, Math.max(1, historySize / 2)))
-                && checkNothingTrimmed(jedis);
+        if ((afterConnecting || entries.size() >= Math.min(BATCH, Math.max(1, historySize / 2)))
+                && checkNothingTrimmed(jedis)) {
+            // what was just read is in what Redis stores now, retains and clears included
+            load(jedis);
+            return;
+        }
         for (StreamEntry entry : entries) {
             String cleared = StreamEntries.cleared(entry);
             if (cleared != null) {
                 // no event: never delivered nor held, only applied in the stream's order
                 listener.retainedCleared(cleared);
             } else if (StreamEntries.retained(entry)) {
-                listener.storedRetained(StreamEntries.event(entry), StreamEntries.evicted(entry));
+                listener.storedRetained(StreamEntries.event(entry));
             } else {
-                listener.stored(StreamEntries.event(entry), StreamEntries.evicted(entry));
+                listener.stored(StreamEntries.event(entry));
             }
             last = StreamEntries.id(entry.getID());
         }
-        if (lostSome) {
-            // retains and clears went with the trimmed entries: what Redis holds now, newer than what was just read
-            listener.retainedReloaded(retained(jedis));
-        }
+        storeDecisions(jedis);
     }
 
-    /** Every retained event in {@code herald:retained}, in id order: at most {@code herald.retained.max-topics}. */
-    private List<Event> retained(Jedis jedis) {
-        return StreamEntries.retainedEvents(jedis.hvals(prefix + RetentionScripts.RETAINED));
-    }
-
-    /** Whether entries after {@code last} were trimmed unread: then the listener has been told ({@code lost}). */
+    /**
+     * Whether entries after {@code last} were trimmed unread: then the listener has been told ({@code lost}), and
+     * what this node holds is no longer what the others do, so it loads what Redis stores again.
+     */
     private boolean checkNothingTrimmed(Jedis jedis) {
         List<StreamEntry> oldest = jedis.xrange(stream, StreamEntryID.MINIMUM_ID, StreamEntryID.MAXIMUM_ID, 1);
         if (oldest.isEmpty()) {
@@ -155,9 +210,8 @@ final class StreamReader implements Runnable {
             StreamId floor = first.previous();
             LOG.warning(() -> "this node fell behind the stream " + stream + ": entries after " + last + " up to "
                     + floor + " were trimmed before it read them (the stream keeps about herald.history.size); its "
-                    + "clients are sent to reconnect and will get a reset; it reads the retained events again");
+                    + "clients are sent to reconnect; it loads what Redis stores again");
             listener.lost(floor);
-            last = floor;
             return true;
         }
         return false;

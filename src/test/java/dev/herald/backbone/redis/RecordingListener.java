@@ -5,40 +5,76 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.herald.backbone.Backbone;
 import dev.herald.history.Event;
 import dev.herald.history.EventId;
-import dev.herald.history.Evicted;
 import dev.herald.history.HeldEvents;
+import dev.herald.history.History;
+import dev.herald.history.Replay;
+import dev.herald.history.RetentionChanges;
+import dev.herald.history.StreamId;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-/** What a backbone handed to its hub, in order; every wait fails after 10 seconds. */
+/**
+ * What a backbone handed to its hub, in order, and the hub's real history, which decides as a node's does; every
+ * wait fails after 10 seconds.
+ */
 final class RecordingListener implements Backbone.Listener {
 
-    record Loaded(HeldEvents held, EventId newest) {
-    }
-
-    final BlockingQueue<Loaded> loaded = new LinkedBlockingQueue<>();
+    /** The node's history, as the hub keeps it; read it under this listener's lock ({@link #history()}). */
+    private final History history;
+    final BlockingQueue<HeldEvents> loaded = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> stored = new LinkedBlockingQueue<>();
-    /** What each stored event's publish evicted, in the same order as {@link #stored}. */
-    final BlockingQueue<List<Evicted>> evicted = new LinkedBlockingQueue<>();
     final BlockingQueue<Event> presence = new LinkedBlockingQueue<>();
     final BlockingQueue<EventId> lost = new LinkedBlockingQueue<>();
 
-    @Override
-    public void held(HeldEvents held, EventId newest) {
-        loaded.add(new Loaded(held, newest));
+    /** A listener whose history holds three events, without an age limit. */
+    RecordingListener() {
+        this(3, 0);
+    }
+
+    /** With the node's {@code herald.history.size} and {@code herald.history.max-age}. */
+    RecordingListener(int historySize, long maxAgeMillis) {
+        this.history = new History(StreamId.SCHEME, History.Decisions.SHARED, historySize, maxAgeMillis);
+    }
+
+    /** What the history replays to a client of {@code topics} after {@code lastEventId}, now. */
+    synchronized Replay after(String lastEventId, Collection<String> topics) {
+        return history.after(lastEventId, topics);
+    }
+
+    /** The history's newest id, now. */
+    synchronized EventId newestId() {
+        return history.newestId();
+    }
+
+    /** How many events the history holds, now. */
+    synchronized int held() {
+        return history.size();
     }
 
     @Override
-    public void stored(Event event, List<Evicted> evictedForIt) {
+    public synchronized void held(HeldEvents held) {
+        history.restore(held, 0);
+        loaded.add(held);
+    }
+
+    @Override
+    public synchronized void stored(Event event) {
+        history.append(event, 0);
         stored.add(event);
-        evicted.add(evictedForIt);
     }
 
     @Override
-    public void lost(EventId floor) {
+    public synchronized RetentionChanges retentionChanges() {
+        return history.drainChanges();
+    }
+
+    @Override
+    public synchronized void lost(EventId floor) {
+        history.clear(floor);
         lost.add(floor);
     }
 
@@ -73,10 +109,10 @@ final class RecordingListener implements Backbone.Listener {
     final BlockingQueue<String> retainLog = new LinkedBlockingQueue<>();
 
     @Override
-    public void storedRetained(Event event, List<Evicted> evictedForIt) {
+    public synchronized void storedRetained(Event event) {
         retained.add(event);
         retainLog.add("retained " + event.id());
-        stored(event, evictedForIt);
+        stored(event);
     }
 
     /** Redis decides the bound of retained topics itself: it never asks. */
@@ -90,14 +126,6 @@ final class RecordingListener implements Backbone.Listener {
         cleared.add(topic);
         retainLog.add("cleared " + topic);
         return true;
-    }
-
-    /** The retained events read again after a loss, each time. */
-    final BlockingQueue<List<Event>> reloaded = new LinkedBlockingQueue<>();
-
-    @Override
-    public void retainedReloaded(List<Event> retainedNow) {
-        reloaded.add(retainedNow);
     }
 
     static <T> T next(BlockingQueue<T> queue) throws InterruptedException {

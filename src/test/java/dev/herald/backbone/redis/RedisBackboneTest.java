@@ -11,6 +11,7 @@ import dev.herald.backbone.Backbone;
 import dev.herald.backbone.ClientInfo;
 import dev.herald.config.RedisUri;
 import dev.herald.history.Event;
+import dev.herald.history.HeldEvents;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
 import dev.herald.history.StreamId;
@@ -112,32 +113,30 @@ class RedisBackboneTest {
     @Test
     void aQuietTopicKeepsItsEventsWhileABusyOneGivesWayAndEveryNodeDecidesAlike() throws InterruptedException {
         RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
         RedisBackbone a = node(onA);
+        node(onB);
         List<Event> published = new ArrayList<>();
         java.util.Random random = new java.util.Random(15);
         String[] topics = {"busy", "busy", "busy", "quiet", "other", null};
-        // the history as node A mirrors it, live; one publish at a time, as the delivery stream keeps only three
-        History live = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
+        // one publish at a time, as the delivery stream keeps only about three; both nodes decide and store
         for (int i = 0; i < 300; i++) {
             String topic = topics[random.nextInt(topics.length)];
             EventDraft draft = new EventDraft(topic, "message", String.valueOf(i), null);
             published.add(new Event(a.publish(draft, null).id(), topic, "message", String.valueOf(i), null));
-            live.append(next(onA.stored), 0, next(onA.evicted));
+            next(onA.stored);
+            next(onB.stored);
         }
-        // a node that starts now, from what Redis holds
+        // a node that starts now, from what Redis stores
         RecordingListener onLate = new RecordingListener();
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
-        backbones.add(late);
-        late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.loaded);
-        History restored = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
-        restored.restore(loaded.held(), loaded.newest(), 0);
+        node(onLate);
         // and the same order decided in memory
         History decided = new History(StreamId.SCHEME, History.Decisions.HERE, HISTORY, 0);
         published.forEach(event -> decided.append(event, 0));
 
-        assertEquals(HISTORY, live.size());
-        assertEquals(HISTORY, restored.size());
+        assertEquals(HISTORY, onA.held());
+        assertEquals(HISTORY, onLate.held());
+        assertEquals(HISTORY, heldInRedis(), "held, once the decisions are stored");
         List<List<String>> clients = List.of(List.of("quiet"), List.of("busy"), List.of("quiet", "busy"),
                 List.of("other"), List.of(), List.of("never"));
         int replays = 0;
@@ -145,8 +144,9 @@ class RedisBackboneTest {
             String lastEventId = i == 0 ? "0-0" : published.get(i - 1).id().toString();
             for (List<String> client : clients) {
                 Replay expected = decided.after(lastEventId, client);
-                assertEquals(expected, live.after(lastEventId, client), lastEventId + " " + client);
-                assertEquals(expected, restored.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onA.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onB.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onLate.after(lastEventId, client), lastEventId + " " + client);
                 replays += expected.isReset() ? 0 : 1;
             }
         }
@@ -156,34 +156,151 @@ class RedisBackboneTest {
 
     @Test
     void eventsPastTheMaximumAgeAreEvictedByTheNextPublishWhateverTheirTopic() throws InterruptedException {
-        RecordingListener onA = new RecordingListener();
+        RecordingListener onA = new RecordingListener(100, 500);
         RedisBackbone a = node(onA, 100, 500, MAX_RETAINED);
         StreamId old = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
-        assertEquals(List.of(), next(onA.evicted));
         next(onA.stored);
         Thread.sleep(700);
+        assertEquals(List.of("1"), data(onA.after("0-1", List.of("quiet"))), "no sweep by the node's clock");
         a.publish(new EventDraft("busy", "message", "2", null), null);
-
         next(onA.stored);
-        assertEquals(List.of(new dev.herald.history.Evicted("quiet", old, History.Eviction.AGE)), next(onA.evicted));
+
+        assertEquals(Replay.ResetReason.TOO_OLD, onA.after("0-1", List.of("quiet")).reset());
+        await(() -> !jedis().hexists("herald:held", old.toString()), "the eviction stored");
+        assertEquals(old.toString(), jedis().hget("herald:retention:evicted", "quiet"));
+    }
+
+    /**
+     * Events stored while no node reads (a node that publishes before its reader started, or whose reader stopped)
+     * are decided by the next node that starts, as the others would have: it then stores its decisions.
+     */
+    @Test
+    void aNodeThatStartsDecidesWhatNoNodeDecidedYetAndStoresIt() throws InterruptedException {
+        // publishes without a reader: nothing decides
+        RedisBackbone publisher = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
+        backbones.add(publisher);
+        List<Event> published = new ArrayList<>();
+        String[] topics = {"busy", "busy", "quiet", null};
+        for (int i = 0; i < 12; i++) {
+            EventDraft draft = new EventDraft(topics[i % topics.length], "message", String.valueOf(i), null);
+            published.add(new Event(publisher.publish(draft, null).id(), draft.topic(), "message", draft.data(), null));
+        }
+        assertEquals(12, heldInRedis());
+
+        RecordingListener onLate = new RecordingListener();
+        node(onLate);
+        History decided = new History(StreamId.SCHEME, History.Decisions.HERE, HISTORY, 0);
+        published.forEach(event -> decided.append(event, 0));
+        await(() -> heldInRedis() == HISTORY, "its decisions stored");
+        RecordingListener onNext = new RecordingListener();
+        node(onNext);
+        for (int i = 0; i <= published.size(); i++) {
+            String lastEventId = i == 0 ? "0-0" : published.get(i - 1).id().toString();
+            for (List<String> client : List.of(List.of("quiet"), List.of("busy"), List.<String>of())) {
+                Replay expected = decided.after(lastEventId, client);
+                assertEquals(expected, onLate.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onNext.after(lastEventId, client), lastEventId + " " + client);
+            }
+        }
     }
 
     @Test
-    void aMaximumAgeSetLaterAgesTheEventsPublishedWithoutOne() throws InterruptedException {
-        // without herald.history.max-age Redis keeps no index of the topics by age; the first publish with one
-        // builds it from what is held
-        RedisBackbone a = node(new RecordingListener(), 100, 0, MAX_RETAINED);
-        StreamId quiet = (StreamId) a.publish(new EventDraft("quiet", "message", "1", null), null).id();
-        StreamId other = (StreamId) a.publish(new EventDraft("other", "message", "2", null), null).id();
-        Thread.sleep(700);
+    void publishesAreRefusedWhileNoNodeStoresItsDecisionsBeyondTheBound() throws InterruptedException {
+        RedisBackbone publisher = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
+        backbones.add(publisher);
+        int bound = 2 * HISTORY + RetentionScripts.HELD_ALLOWANCE;
+        List<EventDraft> batch = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            batch.add(draft(String.valueOf(i)));
+        }
+        for (int stored = 0; stored + batch.size() <= bound; stored += batch.size()) {
+            publisher.publish(batch, true, null);
+        }
+        long held = heldInRedis();
 
-        RecordingListener onB = new RecordingListener();
-        RedisBackbone b = node(onB, 100, 500, MAX_RETAINED);
-        b.publish(new EventDraft("busy", "message", "3", null), null);
+        Backbone.UnavailableException refused = assertThrows(Backbone.UnavailableException.class,
+                () -> publisher.publish(batch, true, null));
+        assertTrue(refused.getMessage().contains("nothing was stored"), refused.getMessage());
+        assertEquals(held, heldInRedis());
+        // a node that starts decides them all, and publishing goes on
+        node(new RecordingListener());
+        await(() -> heldInRedis() == HISTORY, "the decisions stored");
+        publisher.publish(batch, true, null);
+    }
 
-        next(onB.stored);
-        assertEquals(List.of(new dev.herald.history.Evicted("quiet", quiet, History.Eviction.AGE),
-                new dev.herald.history.Evicted("other", other, History.Eviction.AGE)), next(onB.evicted));
+    @Test
+    void theFirstNodeOfThisLayoutDropsWhatAnEarlierOneKeptAndResetsOlderIds() throws InterruptedException {
+        StreamId before;
+        try (Jedis jedis = jedis()) {
+            // what the earlier layout (the script decided) left: a held event and its records
+            before = StreamEntries.id(jedis.xadd("herald:events", StreamEntryID.NEW_ENTRY,
+                    java.util.Map.of("topic", "orders", "type", "message", "data", "1")));
+            jedis.hset("herald:held", before.toString(), "[\"topic\",\"orders\",\"type\",\"message\",\"data\",\"1\"]");
+            jedis.hset("herald:retention:topics", "orders", "1 " + before + " " + before + " -");
+            jedis.set("herald:retention:top", "1");
+            jedis.zadd("herald:retention:holding:1", 1, "orders");
+            jedis.set("herald:retention:since", "0-0");
+        }
+        RecordingListener onA = new RecordingListener();
+        node(onA);
+
+        try (Jedis jedis = jedis()) {
+            for (String key : List.of("herald:held", "herald:retention:topics", "herald:retention:top",
+                    "herald:retention:holding:1")) {
+                assertFalse(jedis.exists(key), key);
+            }
+            assertEquals(before.toString(), jedis.get("herald:retention:since"));
+        }
+        assertEquals(Replay.ResetReason.TOO_OLD, onA.after("0-0", List.of("orders")).reset());
+        assertEquals(List.of(), onA.after(before.toString(), List.of("orders")).events());
+    }
+
+    @Test
+    void aNodeConfiguredUnlikeTheOneBeforeSaysSo() throws InterruptedException {
+        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    warnings.add(record);
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(StreamReader.class.getName());
+        logger.addHandler(handler);
+        try {
+            node(new RecordingListener());
+            node(new RecordingListener());
+            assertEquals(List.of(), warnings.stream().map(LogRecord::getMessage).toList(), "configured alike");
+            node(new RecordingListener(5, 0), 5);
+            await(() -> warnings.stream().anyMatch(w -> w.getMessage().contains("3 0, this one 5 0")),
+                    "a warning naming both settings");
+        } finally {
+            logger.removeHandler(handler);
+        }
+    }
+
+    private Jedis jedis() {
+        return new Jedis("127.0.0.1", redis.port());
+    }
+
+    private long heldInRedis() {
+        try (Jedis jedis = jedis()) {
+            return jedis.hlen("herald:held");
+        }
+    }
+
+    private static List<String> data(Replay replay) {
+        assertFalse(replay.isReset(), "reset: " + replay.reset());
+        return replay.events().stream().map(Event::data).toList();
     }
 
     @Test
@@ -219,7 +336,6 @@ class RedisBackboneTest {
         java.util.Random random = new java.util.Random(4);
         String[] topics = {"busy", "busy", "busy", "quiet", null};
         List<Event> published = new ArrayList<>();
-        History live = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
         History decided = new History(StreamId.SCHEME, History.Decisions.HERE, HISTORY, 0);
         for (int round = 0; round < 80; round++) {
             List<EventDraft> drafts = new ArrayList<>();
@@ -235,7 +351,6 @@ class RedisBackboneTest {
                 published.add(event);
                 decided.append(event, 0);
                 assertEquals(event, next(onA.stored));
-                live.append(event, 0, next(onA.evicted));
             }
             // node B reads each round before the next: with a history of 3 the stream keeps about 5 entries, and a
             // node further behind would lose some (and say so) rather than read them
@@ -247,19 +362,15 @@ class RedisBackboneTest {
             assertTrue(published.get(i).id().compareTo(published.get(i - 1).id()) > 0, "ids in order");
         }
         RecordingListener onLate = new RecordingListener();
-        RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
-        backbones.add(late);
-        late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.loaded);
-        History restored = new History(StreamId.SCHEME, History.Decisions.MIRRORED, HISTORY, 0);
-        restored.restore(loaded.held(), loaded.newest(), 0);
+        node(onLate);
         List<List<String>> clients = List.of(List.of("quiet"), List.of("busy"), List.of("quiet", "busy"), List.of());
         for (int i = 0; i <= published.size(); i++) {
             String lastEventId = i == 0 ? "0-0" : published.get(i - 1).id().toString();
             for (List<String> client : clients) {
                 Replay expected = decided.after(lastEventId, client);
-                assertEquals(expected, live.after(lastEventId, client), lastEventId + " " + client);
-                assertEquals(expected, restored.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onA.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onB.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onLate.after(lastEventId, client), lastEventId + " " + client);
             }
         }
     }
@@ -342,7 +453,8 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
-        assertEquals(after.id(), next(onLate.loaded).newest());
+        next(onLate.loaded);
+        assertEquals(after.id(), onLate.newestId());
     }
 
     @Test
@@ -357,12 +469,13 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.loaded);
+        next(onLate.loaded);
 
         // the newest three of the topic, and what the topic evicted last
-        assertEquals(ids.subList(2, 5), loaded.held().events().stream().map(Event::id).toList());
-        assertEquals(ids.get(1), loaded.held().evicted().get("orders"));
-        assertEquals(ids.get(4), loaded.newest());
+        assertEquals(ids.subList(2, 5), onLate.after(ids.get(1).toString(), List.of("orders")).events().stream()
+                .map(Event::id).toList());
+        assertEquals(Replay.ResetReason.TOO_OLD, onLate.after(ids.get(0).toString(), List.of("orders")).reset());
+        assertEquals(ids.get(4), onLate.newestId());
         Backbone.Published after = a.publish(draft("5"), null);
         assertEquals(after.id(), next(onLate.stored).id());
         assertTrue(late.isStored(ids.get(4)));
@@ -491,16 +604,16 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(late);
         late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.loaded);
+        HeldEvents loaded = next(onLate.loaded);
 
         // in id order, each as it was published; the replaced and the cleared ones are gone
-        List<Event> retained = loaded.held().retained();
+        List<Event> retained = loaded.retained();
         assertEquals(List.of(kept.id(), replacing.id()), retained.stream().map(Event::id).toList());
         assertEquals(List.of("t2", "t3"), retained.stream().map(Event::topic).toList());
         assertEquals(List.of("{\"n\":2}", "{\"n\":4}"), retained.stream().map(Event::data).toList());
         assertTrue(retained.stream().allMatch(event -> event.type().equals("state")));
         // the history's position is the newest event, not the clear's entry after it (no client can have that id)
-        assertEquals(replacing.id(), loaded.newest());
+        assertEquals(replacing.id(), onLate.newestId());
         assertFalse(late.isStored(nextEntryAfter(replacing)), "a clear's entry counted as a stored event");
         // and the reader goes on after the clear: the next entry it hands over is the next event
         Backbone.Published after = a.publish(retain("t1", "5"), null);
@@ -524,10 +637,10 @@ class RedisBackboneTest {
         RedisBackbone late = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, 200);
         backbones.add(late);
         late.start(onLate);
-        RecordingListener.Loaded loaded = next(onLate.loaded);
+        HeldEvents loaded = next(onLate.loaded);
 
-        assertEquals(newestEvent.id(), loaded.newest());
-        assertEquals(List.of(), loaded.held().retained());
+        assertEquals(newestEvent.id(), onLate.newestId());
+        assertEquals(List.of(), loaded.retained());
         Backbone.Published after = a.publish(draft("after"), null);
         assertEquals(after.id(), next(onLate.stored).id());
         assertTrue(onLate.cleared.isEmpty(), "a clear was read again");
