@@ -58,7 +58,7 @@ public final class History {
     /** Only with an age limit: the topics by the age of their oldest event. */
     private final TreeSet<TopicEvents> oldestFirst;
     private final ForgottenTopics forgotten;
-    /** Deciding SHARED: the events evicted since the last drain, in order; at most one read of the stream's worth. */
+    /** Deciding SHARED: the events evicted since the last drain, in order; the backbone drains them every 100 ms or 5,000 events. */
     private final List<EventId> evictedSinceDrain = new ArrayList<>();
     /** Deciding SHARED: the topics whose newest evicted event changed since the last drain. */
     private final Set<String> floorsSinceDrain = new LinkedHashSet<>();
@@ -182,7 +182,7 @@ public final class History {
 
     /**
      * What was decided since the last call, as of now, and forgets it: deciding {@code SHARED}, the backbone calls
-     * this after each read of the stream (so what is recorded stays within one read's evictions); {@code HERE}, no
+     * this at most every 100 ms or 5,000 events (so what is recorded stays within their evictions); {@code HERE}, no
      * change is ever recorded.
      */
     public RetentionChanges drainChanges() {

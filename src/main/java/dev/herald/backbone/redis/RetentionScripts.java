@@ -4,7 +4,7 @@ package dev.herald.backbone.redis;
  * The Lua scripts that store Herald's history in Redis. Redis stores, the nodes decide: a publish only adds its
  * events, and every node's history decides what goes ({@link dev.herald.history.History.Decisions#SHARED}) from the
  * stream's order and the ids' times alone, so every node decides alike; each node's reader then stores those
- * decisions ({@link #DECIDED}), once for all of them. A node that starts reads what they keep with
+ * decisions ({@link #DECIDED}) at most every 100 ms, once for all of them. A node that starts reads what they keep with
  * {@link HeldSnapshot}, and decides the events stored after the last decisions itself, as the others did.
  *
  * <p>Keys, all under {@code herald:}. No key per topic: a topic that holds one event costs a hash entry or two.
@@ -42,7 +42,7 @@ final class RetentionScripts {
 
     /**
      * How many events {@code held} may have beyond twice {@code herald.history.size} before publishes are refused
-     * ({@link #BEHIND}): each node's reader stores its decisions after each read of at most 1,000 entries, so
+     * ({@link #BEHIND}): each node's reader stores its decisions at most every 100 ms or 5,000 entries, so
      * {@code held} exceeds the history by what was published since; this much more means no reader keeps up.
      */
     static final int HELD_ALLOWANCE = 10_000;

@@ -19,7 +19,7 @@ import redis.clients.jedis.util.Pool;
 /**
  * This node's one reader of the event stream. It first loads what Redis stores into the hub's history,
  * then reads every entry after the last one it handed over, in order, for as long as the node runs, and after each
- * read stores what the history decided to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it retries
+ * read, at most every 100 ms, stores what the history decided to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it retries
  * with backoff, stores the decisions it could not, and resumes after that same entry, so no stored event is skipped.
  */
 final class StreamReader implements Runnable {
@@ -27,6 +27,18 @@ final class StreamReader implements Runnable {
     private static final Logger LOG = Logger.getLogger(StreamReader.class.getName());
     /** Entries per read: enough to catch up quickly after an outage, few enough to hand over without delay. */
     private static final int BATCH = 1000;
+    /**
+     * How often, at most, the decisions are stored while events keep coming: one script run for all those of this
+     * span (Redis's work per run is then spread over many events), and a node that starts decides at most this
+     * span's events again. Also stored at once when the stream is quiet (a read that finds nothing), at load, and
+     * after {@link #STORE_AFTER} entries.
+     */
+    private static final long STORE_EVERY_NANOS = 100_000_000L;
+    /**
+     * Entries read after which the decisions are stored however recent the last store (a node catching up reads
+     * thousands in 100 ms): keeps each script run to a few milliseconds, and what the history records in between.
+     */
+    private static final int STORE_AFTER = 5000;
 
     private final Pool<Jedis> pool;
     /** Where Herald's keys start, {@code herald:}; the delivery stream is {@code <prefix>events}. */
@@ -41,7 +53,7 @@ final class StreamReader implements Runnable {
     private volatile StreamId last;
     /**
      * What the history decided that is not stored yet, since the last store that succeeded (or null): kept until a
-     * store succeeds; no read happens meanwhile, so it holds at most one read's decisions and those of the load.
+     * store succeeds; no read happens meanwhile, so it holds at most the decisions of 100 ms or 5,000 entries.
      */
     private RetentionChanges unstored;
     /**
@@ -49,6 +61,8 @@ final class StreamReader implements Runnable {
      * capacity, when it holds fewer than the node that stored them) is stored with the next newer decisions.
      */
     private EventId decidedAtLoad = StreamId.ORIGIN;
+    private long storedAtNanos = System.nanoTime();
+    private int readSinceStored;
 
     StreamReader(Pool<Jedis> pool, String prefix, int historySize, long maxAgeMillis, Backbone.Listener listener,
             Outage outage) {
@@ -143,6 +157,8 @@ final class StreamReader implements Runnable {
                 || unstored.upTo().compareTo(decidedAtLoad) <= 0) {
             return;
         }
+        storedAtNanos = System.nanoTime();
+        readSinceStored = 0;
         List<String> args = new ArrayList<>(4 + unstored.evicted().size() + 2 * unstored.floors().size());
         args.add(prefix);
         args.add(unstored.upTo().toString());
@@ -173,6 +189,7 @@ final class StreamReader implements Runnable {
         outage.recovered("reading the stream after " + last);
         List<StreamEntry> entries = read == null || read.isEmpty() ? List.of() : read.get(0).getValue();
         if (entries.isEmpty()) {
+            storeDecisions(jedis);
             return;
         }
         if ((afterConnecting || entries.size() >= Math.min(BATCH, Math.max(1, historySize / 2)))
@@ -193,7 +210,10 @@ final class StreamReader implements Runnable {
             }
             last = StreamEntries.id(entry.getID());
         }
-        storeDecisions(jedis);
+        readSinceStored += entries.size();
+        if (System.nanoTime() - storedAtNanos >= STORE_EVERY_NANOS || readSinceStored >= STORE_AFTER) {
+            storeDecisions(jedis);
+        }
     }
 
     /**

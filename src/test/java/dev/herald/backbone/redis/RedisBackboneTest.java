@@ -136,7 +136,7 @@ class RedisBackboneTest {
 
         assertEquals(HISTORY, onA.held());
         assertEquals(HISTORY, onLate.held());
-        assertEquals(HISTORY, heldInRedis(), "held, once the decisions are stored");
+        await(() -> heldInRedis() == HISTORY, "held, once the decisions are stored");
         List<List<String>> clients = List.of(List.of("quiet"), List.of("busy"), List.of("quiet", "busy"),
                 List.of("other"), List.of(), List.of("never"));
         int replays = 0;
