@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +59,8 @@ public final class History {
     /** Only with an age limit: the topics by the age of their oldest event. */
     private final TreeSet<TopicEvents> oldestFirst;
     private final ForgottenTopics forgotten;
+    /** Deciding SHARED: the events taken since the last drain, in order (some may be evicted already). */
+    private final List<Event> heldSinceDrain = new ArrayList<>();
     /** Deciding SHARED: the events evicted since the last drain, in order; the backbone drains them every 100 ms or 5,000 events. */
     private final List<EventId> evictedSinceDrain = new ArrayList<>();
     /** Deciding SHARED: the topics whose newest evicted event changed since the last drain. */
@@ -103,6 +106,9 @@ public final class History {
         long bornAt = event.id().bornAt(nowMillis);
         hold(event, bornAt, forgotten::take);
         newest = event.id();
+        if (decisions == Decisions.SHARED) {
+            heldSinceDrain.add(event);
+        }
         expireAt(bornAt);
         while (held > capacity) {
             evictOldestOf(largestFirst.first(), Eviction.SPACE);
@@ -139,6 +145,7 @@ public final class History {
             oldestFirst.clear();
         }
         forgotten.clear();
+        heldSinceDrain.clear();
         evictedSinceDrain.clear();
         floorsSinceDrain.clear();
         held = 0;
@@ -192,8 +199,16 @@ public final class History {
             EventId floor = topic != null ? topic.evicted() : forgotten.remembered(key);
             floors.add(new RetentionChanges.Floor(key.equals(NO_TOPIC) ? null : key, floor));
         }
-        RetentionChanges changes = new RetentionChanges(newest, List.copyOf(evictedSinceDrain), floors,
+        Set<EventId> gone = new HashSet<>(evictedSinceDrain);
+        List<Event> stillHeld = new ArrayList<>(heldSinceDrain.size());
+        for (Event event : heldSinceDrain) {
+            if (!gone.contains(event.id())) {
+                stillHeld.add(event);
+            }
+        }
+        RetentionChanges changes = new RetentionChanges(newest, stillHeld, List.copyOf(evictedSinceDrain), floors,
                 forgotten.folded());
+        heldSinceDrain.clear();
         evictedSinceDrain.clear();
         floorsSinceDrain.clear();
         return changes;

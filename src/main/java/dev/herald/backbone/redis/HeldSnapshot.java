@@ -16,20 +16,29 @@ import redis.clients.jedis.Transaction;
 import redis.clients.jedis.resps.StreamEntry;
 
 /**
- * What Redis stores, as a node that starts reads it: the keys {@link RetentionScripts} writes, read in one
- * {@code MULTI}/{@code EXEC}, so no publish nor stored decision comes between them, with plain commands (a script
- * would copy every reply into Lua and back, which at 100,000 held events blocked Redis for seconds).
+ * What Redis stores, as a node that starts reads it: the keys {@link RetentionScripts} writes, and the delivery
+ * stream's entries after the last stored decisions, read in one {@code MULTI}/{@code EXEC}, so no publish nor stored
+ * decision comes between them, with plain commands (a script would copy every reply into Lua and back, which at
+ * 100,000 held events blocked Redis for seconds).
  *
- * @param newest the delivery stream's newest entry ({@code 0-0} when empty): the reader goes on after it; every
- *     event up to it is in {@code held}, decided or not
- * @param held the held events, what each topic let go, and the retained events
+ * @param newest the delivery stream's newest entry ({@code 0-0} when empty): the reader goes on after it
+ * @param held the held events as decided, the stream's events after them, what each topic let go, and the retained
+ *     events
  */
 record HeldSnapshot(StreamId newest, HeldEvents held) {
 
     static HeldSnapshot read(Jedis jedis, String prefix) {
+        String stream = prefix + RetentionScripts.EVENTS;
+        // the stored decisions only move forward: the entries after these include all those after the ones read below
+        String appliedBefore = jedis.get(prefix + RetentionScripts.APPLIED);
+        StreamEntryID undecidedFrom = appliedBefore == null ? StreamEntryID.MINIMUM_ID
+                : StreamEntries.entryId(parse(appliedBefore));
         Transaction read = jedis.multi();
-        Response<List<StreamEntry>> tail = read.xrevrange(prefix + RetentionScripts.EVENTS, StreamEntryID.MAXIMUM_ID,
-                StreamEntryID.MINIMUM_ID, 1);
+        Response<List<StreamEntry>> tail = read.xrevrange(stream, StreamEntryID.MAXIMUM_ID, StreamEntryID.MINIMUM_ID,
+                1);
+        Response<List<StreamEntry>> oldest = read.xrange(stream, StreamEntryID.MINIMUM_ID, StreamEntryID.MAXIMUM_ID,
+                1);
+        Response<List<StreamEntry>> undecided = read.xrange(stream, undecidedFrom, StreamEntryID.MAXIMUM_ID);
         Response<String> since = read.get(prefix + RetentionScripts.SINCE);
         Response<String> applied = read.get(prefix + RetentionScripts.APPLIED);
         Response<String> folded = read.get(prefix + RetentionScripts.FOLDED);
@@ -41,13 +50,28 @@ record HeldSnapshot(StreamId newest, HeldEvents held) {
         List<StreamEntry> entries = tail.get();
         StreamId newest = entries.isEmpty() ? StreamId.ORIGIN : StreamEntries.id(entries.get(0).getID());
         // RetentionScripts.START sets both before any node reads
-        StreamId base = since.get() == null ? newest : parse(since.get());
-        StreamId decidedUpTo = applied.get() == null ? base : parse(applied.get());
+        StreamId start = since.get() == null ? newest : parse(since.get());
+        StreamId decidedUpTo = applied.get() == null ? start : parse(applied.get());
+        // entries after the decisions that the stream trimmed before any node stored them are gone: perhaps none,
+        // but Redis cannot tell, so everything before the oldest entry left counts as gone (a reset, never a gap)
+        StreamId base = start;
+        if (!oldest.get().isEmpty()) {
+            StreamId first = StreamEntries.id(oldest.get().get(0).getID());
+            if (first.compareTo(decidedUpTo) > 0 && first.previous().compareTo(base) > 0) {
+                base = first.previous();
+            }
+        }
 
         Map<String, EventId> floors = new HashMap<>();
         evicted.get().forEach((topic, id) -> floors.put(RetentionScripts.topic(topic), parse(id)));
         List<Event> events = new ArrayList<>(held.get().size());
         held.get().forEach((id, fields) -> events.add(StreamEntries.heldEvent(id, fields)));
+        for (StreamEntry entry : undecided.get()) {
+            StreamId id = StreamEntries.id(entry.getID());
+            if (id.compareTo(decidedUpTo) > 0 && StreamEntries.cleared(entry) == null) {
+                events.add(StreamEntries.event(entry));
+            }
+        }
         events.sort(Comparator.comparing(Event::id));
         return new HeldSnapshot(newest, new HeldEvents(base, decidedUpTo, events, floors,
                 folded.get() == null ? null : parse(folded.get()), StreamEntries.retainedEvents(retained.get().values())));

@@ -31,17 +31,18 @@ import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.params.XAddParams;
 import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
 
 /**
- * Several nodes sharing one Redis. Every publish, of one event or a batch, is one run of
- * {@link RetentionScripts#PUBLISH}: for each event an XADD to the stream {@code herald:events}, trimmed to about
- * {@code herald.history.size}, and an HSET to {@code herald:held}, and for a retained event an HSET to
- * {@code herald:retained}. Every node reads the whole stream and delivers to its own clients; its history decides
- * what to let go as every node's does, from the stream's order alone, and its reader stores those decisions for all
- * ({@link RetentionScripts#DECIDED}); a clear is an entry of the stream too. So ids, order, catch-up and retained
+ * Several nodes sharing one Redis. A publish of one event is an XADD to the stream {@code herald:events}, trimmed to
+ * about {@code herald.history.size}; a batch, a retain or an idempotency key makes it one run of
+ * {@link RetentionScripts#PUBLISH}, which adds the retained event to {@code herald:retained} too. Every node reads the
+ * whole stream and delivers to its own clients; its history decides what to keep as every node's does, from the
+ * stream's order alone, and its reader stores those decisions for all ({@link RetentionScripts#DECIDED}); a clear is
+ * an entry of the stream too. So ids, order, catch-up and retained
  * events are the same everywhere, and survive every node's restart. Joins and leaves go over a channel, each node's
  * clients live in a hash that expires when the node dies.
  *
@@ -73,6 +74,8 @@ public final class RedisBackbone implements Backbone {
     private final NodeRegistry registry;
     private StreamReader reader;
     private PresenceChannel presence;
+    /** Set once {@link RetentionScripts#LAYOUT} ran for this node's publishes: it never needs to run again. */
+    private volatile boolean layoutReady;
     /** One executor per loop, each with one named thread ({@code herald-redis-reader-1}...), shut down on close. */
     private final Map<ExecutorService, OwnedThreads> loops = new LinkedHashMap<>();
 
@@ -119,39 +122,15 @@ public final class RedisBackbone implements Backbone {
      */
     @Override
     public Published publish(List<EventDraft> drafts, boolean batch, String idempotencyKey) {
-        String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(drafts, batch);
-        List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
-                String.valueOf(historySize), String.valueOf(2L * historySize + RetentionScripts.HELD_ALLOWANCE),
-                String.valueOf(retainedMaxTopics),
-                String.valueOf(drafts.size())));
-        for (EventDraft draft : drafts) {
-            List<String> fields = StreamEntries.fields(draft);
-            args.add(RetentionScripts.key(draft.topic()));
-            args.add(draft.retain() ? "1" : "0");
-            args.add(String.valueOf(fields.size()));
-            args.addAll(fields);
-        }
         try (Jedis jedis = pool.getResource()) {
-            @SuppressWarnings("unchecked")
-            List<String> answer = (List<String>) RetentionScripts.PUBLISH.run(jedis, args);
-            if (answer.get(0).equals(RetentionScripts.RETAINED_FULL)) {
-                throw new RetainedFullException(retainedMaxTopics);
+            if (!layoutReady) {
+                RetentionScripts.LAYOUT.run(jedis, List.of(PREFIX));
+                layoutReady = true;
             }
-            if (answer.get(0).equals(RetentionScripts.BEHIND)) {
-                LOG.warning("a publish was refused: no node's reader has stored what its history let go; is every "
-                        + "node's herald-redis-reader thread running?");
-                throw new UnavailableException("no node has stored what its history let go for a while (Redis holds "
-                        + "twice herald.history.size events and " + RetentionScripts.HELD_ALLOWANCE + " more): "
-                        + "nothing was stored; retry", null);
+            if (drafts.size() == 1 && idempotencyKey == null && !drafts.get(0).retain()) {
+                return new Published(List.of(add(jedis, drafts.get(0))), false);
             }
-            if (!answer.get(0).equals(fingerprint)) {
-                throw new IdempotencyKeyReusedException();
-            }
-            List<EventId> ids = new ArrayList<>(answer.size() - 2);
-            for (String id : answer.subList(2, answer.size())) {
-                ids.add(StreamId.parse(id).orElseThrow());
-            }
-            return new Published(ids, answer.get(1).equals("1"));
+            return publishByScript(jedis, drafts, batch, idempotencyKey);
         } catch (JedisException e) {
             if (!(e instanceof JedisConnectionException) && e.getCause() instanceof NoSuchElementException) {
                 // every pooled connection stayed busy for the command timeout: Redis answers, but not fast enough
@@ -160,6 +139,42 @@ public final class RedisBackbone implements Backbone {
             outage.failed(e);
             throw new UnavailableException("Redis is unreachable: nothing was stored; retry", e);
         }
+    }
+
+    /** One event, alone: one XADD, as nothing else has to happen in the same step. */
+    private StreamId add(Jedis jedis, EventDraft draft) {
+        List<String> fields = StreamEntries.fields(draft);
+        Map<String, String> hash = new LinkedHashMap<>();
+        for (int i = 0; i < fields.size(); i += 2) {
+            hash.put(fields.get(i), fields.get(i + 1));
+        }
+        return StreamEntries.id(jedis.xadd(STREAM, XAddParams.xAddParams().maxLen(historySize).approximateTrimming(), hash));
+    }
+
+    private Published publishByScript(Jedis jedis, List<EventDraft> drafts, boolean batch, String idempotencyKey) {
+        String fingerprint = idempotencyKey == null ? "" : IdempotencyKeys.fingerprint(drafts, batch);
+        List<String> args = new ArrayList<>(List.of(PREFIX, idempotencyKey == null ? "" : idempotencyKey, fingerprint,
+                String.valueOf(historySize), String.valueOf(retainedMaxTopics), String.valueOf(drafts.size())));
+        for (EventDraft draft : drafts) {
+            List<String> fields = StreamEntries.fields(draft);
+            args.add(RetentionScripts.key(draft.topic()));
+            args.add(draft.retain() ? "1" : "0");
+            args.add(String.valueOf(fields.size()));
+            args.addAll(fields);
+        }
+        @SuppressWarnings("unchecked")
+        List<String> answer = (List<String>) RetentionScripts.PUBLISH.run(jedis, args);
+        if (answer.get(0).equals(RetentionScripts.RETAINED_FULL)) {
+            throw new RetainedFullException(retainedMaxTopics);
+        }
+        if (!answer.get(0).equals(fingerprint)) {
+            throw new IdempotencyKeyReusedException();
+        }
+        List<EventId> ids = new ArrayList<>(answer.size() - 2);
+        for (String id : answer.subList(2, answer.size())) {
+            ids.add(StreamId.parse(id).orElseThrow());
+        }
+        return new Published(ids, answer.get(1).equals("1"));
     }
 
     /**

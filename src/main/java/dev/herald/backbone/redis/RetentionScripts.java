@@ -2,17 +2,18 @@ package dev.herald.backbone.redis;
 
 /**
  * The Lua scripts that store Herald's history in Redis. Redis stores, the nodes decide: a publish only adds its
- * events, and every node's history decides what goes ({@link dev.herald.history.History.Decisions#SHARED}) from the
- * stream's order and the ids' times alone, so every node decides alike; each node's reader then stores those
- * decisions ({@link #DECIDED}) at most every 100 ms, once for all of them. A node that starts reads what they keep with
- * {@link HeldSnapshot}, and decides the events stored after the last decisions itself, as the others did.
+ * events to the delivery stream, and every node's history decides what it keeps
+ * ({@link dev.herald.history.History.Decisions#SHARED}) from the stream's order and the ids' times alone, so every
+ * node decides alike; each node's reader then stores those decisions ({@link #DECIDED}: the events kept, those let
+ * go) at most every 100 ms, once for all of them. A node that starts reads them with {@link HeldSnapshot}, and
+ * decides the events of the stream after the last decisions itself, as the others did.
  *
  * <p>Keys, all under {@code herald:}. No key per topic: a topic that holds one event costs a hash entry or two.
  * <ul>
  * <li>{@code events}: the stream every node reads for delivery, trimmed to about {@code herald.history.size};</li>
- * <li>{@code held} (hash, id to the event's fields and values as a JSON array): every event published whose
- * eviction is not stored yet: at most {@code herald.history.size} decided ones, plus those the readers have not
- * decided yet ({@link #HELD_ALLOWANCE});</li>
+ * <li>{@code held} (hash, id to the event's fields and values as a JSON array): the events held as of
+ * {@code retention:applied}, at most {@code herald.history.size} (a little more while nodes configured differently
+ * store in turn);</li>
  * <li>{@code retention:evicted} (hash, topic to its newest evicted id; {@code $none} for events without a topic):
  * for the topics that still hold events and for those remembered by name, at most twice
  * {@code herald.history.size}; {@code retention:folded}: the newest evicted id of the topics no longer remembered
@@ -41,20 +42,10 @@ final class RetentionScripts {
     static final String NO_TOPIC = "$none";
 
     /**
-     * How many events {@code held} may have beyond twice {@code herald.history.size} before publishes are refused
-     * ({@link #BEHIND}): each node's reader stores its decisions at most every 100 ms or 5,000 entries, so
-     * {@code held} exceeds the history by what was published since; this much more means no reader keeps up.
-     */
-    static final int HELD_ALLOWANCE = 10_000;
-
-    /**
      * The publish script's whole answer when the bound of retained topics refuses it: a fingerprint is hex or empty,
      * so it is never taken for one.
      */
     static final String RETAINED_FULL = "!retained_full";
-
-    /** The publish script's whole answer when {@code held} is full: no node's reader stored its decisions. */
-    static final String BEHIND = "!behind";
 
     private static final String IDS = """
             local function parts(id)
@@ -69,8 +60,7 @@ final class RetentionScripts {
             """;
 
     /**
-     * The first run of this layout on this Redis, by whichever script comes first (a node may publish before its
-     * reader starts): it drops what an earlier layout kept for the history (stop every node of an earlier version
+     * The first run of this layout on this Redis: it drops what an earlier layout kept for the history (stop every node of an earlier version
      * first; their ids then get a reset, never a gap), starts the history after the stream's newest entry, and
      * marks everything up to there decided, so that every event stored from now on is decided by the nodes.
      */
@@ -92,23 +82,24 @@ final class RetentionScripts {
             """;
 
     /**
-     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, the bound of {@code held}, the bound
-     * of retained topics ({@code herald.retained.max-topics}), the number of events, then for each event its topic
+     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, the bound of retained topics ({@code herald.retained.max-topics}), the number of events, then for each event its topic
      * key, its retain flag ('1' or '0'), the number of its entry's fields and values, and those.
      * Answers {fingerprint, repeated, then the ids, in order}, or {@link #RETAINED_FULL} alone when the retains would
-     * give more topics than the bound a retained event, or {@link #BEHIND} alone when {@code held} is full (then
-     * nothing was stored). The events of one run are stored one after the other, and nothing can come between them.
+     * give more topics than the bound a retained event (then nothing was stored). The events of one run are stored
+     * one after the other, and nothing can come between them. A single event without key nor retain needs none of
+     * this: it is a plain {@code XADD}.
      *
      * <p>A retained event's delivery entry has the field {@code retain} = {@code 1}, so that every node's reader
      * retains it in the same step as it delivers it; {@code retained} maps its topic to {@code [id, [field, value,
      * ...]]} (JSON, the form a script returns an entry in), what a node that starts reads.
      */
-    static final LuaScript PUBLISH = new LuaScript("redis.replicate_commands()\n" + FIRST_RUN + """
-            local EVENTS, HELD, RETAINED = P .. 'events', P .. 'held', P .. 'retained'
+    static final LuaScript PUBLISH = new LuaScript("""
+            redis.replicate_commands()
+            local P = ARGV[1]
+            local EVENTS, RETAINED = P .. 'events', P .. 'retained'
             local IDEM, IDEM_ORDER = P .. 'idempotency', P .. 'idempotency:order'
             local key, fingerprint = ARGV[2], ARGV[3]
-            local cap, heldLimit = tonumber(ARGV[4]), tonumber(ARGV[5])
-            local maxRetained, count = tonumber(ARGV[6]), tonumber(ARGV[7])
+            local cap, maxRetained, count = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
             -- first: a replayed publish answers what it answered, so it neither retains again nor meets the bounds
             if key ~= '' then
               local earlier = redis.call('HGET', IDEM, key)
@@ -121,7 +112,7 @@ final class RetentionScripts {
             end
             -- the events, and the bound of retained topics checked for all of them before anything is stored: a
             -- publish that does not fit is refused whole; a topic that has a retained event only replaces it
-            local events, fresh, added, at = {}, {}, 0, 8
+            local events, fresh, added, at = {}, {}, 0, 7
             for _ = 1, count do
               local topic, retain, n = ARGV[at], ARGV[at + 1] == '1', tonumber(ARGV[at + 2])
               events[#events + 1] = {topic, retain, at + 3, at + 2 + n}
@@ -134,9 +125,6 @@ final class RetentionScripts {
             if added > 0 and redis.call('HLEN', RETAINED) + added > maxRetained then
               return {'!retained_full'}
             end
-            if redis.call('HLEN', HELD) + count > heldLimit then
-              return {'!behind'}
-            end
             local ids = {}
             for _, e in ipairs(events) do
               local fields = {unpack(ARGV, e[3], e[4])}
@@ -148,7 +136,6 @@ final class RetentionScripts {
               end
               -- never trimmed below this run's events: nodes read them only once the run is over
               local id = redis.call('XADD', EVENTS, 'MAXLEN', '~', math.max(cap, count), '*', unpack(entry))
-              redis.call('HSET', HELD, id, cjson.encode(fields))
               if e[2] then
                 -- kept apart from the held events: retention may evict the event, never its retained copy
                 redis.call('HSET', RETAINED, e[1], cjson.encode({id, fields}))
@@ -169,8 +156,9 @@ final class RetentionScripts {
             """);
 
     /**
-     * ARGV: prefix, {@code upTo}, folded ('' for none), the number of evicted ids, those, then topic key and floor
-     * ('' for none) pairs: a node's {@link dev.herald.history.RetentionChanges} since the decisions it stored last.
+     * ARGV: prefix, {@code upTo}, folded ('' for none), the number of evicted ids, those, the number of events taken
+     * and still held, each as id and JSON, then topic key and floor ('' for none) pairs: a node's
+     * {@link dev.herald.history.RetentionChanges} since the decisions it stored last.
      * Applied only when {@code upTo} is newer than {@code retention:applied}, which it then becomes: every node
      * stores the same decisions, and the first to arrive stores them once. What a node sends covers everything after
      * its last store, which {@code applied} had then reached, so however the nodes' reads are cut, what is stored is
@@ -194,9 +182,15 @@ final class RetentionScripts {
             end
             local n, at = tonumber(ARGV[4]), 5
             while n > 0 do
-              -- a few thousand at a time: unpack puts them all on Lua's stack
+              -- a thousand at a time: unpack puts them all on Lua's stack
               local k = math.min(n, 1000)
               redis.call('HDEL', HELD, unpack(ARGV, at, at + k - 1))
+              at, n = at + k, n - k
+            end
+            n, at = tonumber(ARGV[at]) * 2, at + 1
+            while n > 0 do
+              local k = math.min(n, 1000)
+              redis.call('HSET', HELD, unpack(ARGV, at, at + k - 1))
               at, n = at + k, n - k
             end
             while at < #ARGV do
@@ -212,6 +206,9 @@ final class RetentionScripts {
             redis.call('SET', APPLIED, upTo)
             return 1
             """);
+
+    /** ARGV: prefix. {@link #FIRST_RUN} alone, before a node's first publish (its reader may not have started). */
+    static final LuaScript LAYOUT = new LuaScript(FIRST_RUN + "return 1\n");
 
     /**
      * ARGV: prefix, {@code "size max-age"} of this node. Run by a node before it reads what is stored

@@ -81,6 +81,24 @@ final class StreamEntries {
         return retained;
     }
 
+    /** An event's fields and values, alternating, as a JSON array: its value in {@code herald:held}. */
+    static String heldJson(Event event) {
+        List<String> fields = new ArrayList<>(8);
+        if (event.topic() != null) {
+            fields.add(TOPIC);
+            fields.add(event.topic());
+        }
+        fields.add(TYPE);
+        fields.add(event.type());
+        fields.add(DATA);
+        fields.add(event.data());
+        if (event.retryMs() != null) {
+            fields.add(RETRY);
+            fields.add(event.retryMs().toString());
+        }
+        return Json.write(fields);
+    }
+
     /** A held event as {@code herald:held} holds it: its id, and its fields and values alternating in JSON. */
     static Event heldEvent(String id, String json) {
         return event(id, Json.tree(json));

@@ -1,6 +1,7 @@
 package dev.herald.backbone.redis;
 
 import dev.herald.backbone.Backbone;
+import dev.herald.history.Event;
 import dev.herald.history.EventId;
 import dev.herald.history.RetentionChanges;
 import dev.herald.history.StreamId;
@@ -147,25 +148,31 @@ final class StreamReader implements Runnable {
     }
 
     /**
-     * Stores what the history decided since the last store ({@link RetentionScripts#DECIDED}), when it let anything
-     * go: until then, a node that starts decides those events itself, alike.
+     * Stores what the history decided since the last store ({@link RetentionScripts#DECIDED}): until then, a node
+     * that starts reads those events from the stream and decides them itself, alike.
      */
     void storeDecisions(Jedis jedis) {
         RetentionChanges changes = listener.retentionChanges();
         unstored = unstored == null ? changes : unstored.then(changes);
-        if (unstored.evicted().isEmpty() && unstored.floors().isEmpty()
+        if (unstored.held().isEmpty() && unstored.evicted().isEmpty() && unstored.floors().isEmpty()
                 || unstored.upTo().compareTo(decidedAtLoad) <= 0) {
             return;
         }
         storedAtNanos = System.nanoTime();
         readSinceStored = 0;
-        List<String> args = new ArrayList<>(4 + unstored.evicted().size() + 2 * unstored.floors().size());
+        List<String> args = new ArrayList<>(5 + unstored.evicted().size() + 2 * unstored.held().size()
+                + 2 * unstored.floors().size());
         args.add(prefix);
         args.add(unstored.upTo().toString());
         args.add(unstored.folded() == null ? "" : unstored.folded().toString());
         args.add(String.valueOf(unstored.evicted().size()));
         for (EventId id : unstored.evicted()) {
             args.add(id.toString());
+        }
+        args.add(String.valueOf(unstored.held().size()));
+        for (Event event : unstored.held()) {
+            args.add(event.id().toString());
+            args.add(StreamEntries.heldJson(event));
         }
         for (RetentionChanges.Floor floor : unstored.floors()) {
             args.add(RetentionScripts.key(floor.topic()));

@@ -11,6 +11,7 @@ import dev.herald.backbone.Backbone;
 import dev.herald.backbone.ClientInfo;
 import dev.herald.config.RedisUri;
 import dev.herald.history.Event;
+import dev.herald.history.EventId;
 import dev.herald.history.HeldEvents;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
@@ -171,8 +172,9 @@ class RedisBackboneTest {
     }
 
     /**
-     * Events stored while no node reads (a node that publishes before its reader started, or whose reader stopped)
-     * are decided by the next node that starts, as the others would have: it then stores its decisions.
+     * Events published while no node reads (a node that publishes before its reader started, or whose reader
+     * stopped) are only in the delivery stream: the next node that starts decides them, as the others would have, and
+     * stores its decisions.
      */
     @Test
     void aNodeThatStartsDecidesWhatNoNodeDecidedYetAndStoresIt() throws InterruptedException {
@@ -185,7 +187,7 @@ class RedisBackboneTest {
             EventDraft draft = new EventDraft(topics[i % topics.length], "message", String.valueOf(i), null);
             published.add(new Event(publisher.publish(draft, null).id(), draft.topic(), "message", draft.data(), null));
         }
-        assertEquals(12, heldInRedis());
+        assertEquals(0, heldInRedis(), "Redis stores what the nodes decide, and none did");
 
         RecordingListener onLate = new RecordingListener();
         node(onLate);
@@ -204,28 +206,39 @@ class RedisBackboneTest {
         }
     }
 
+    /**
+     * When the delivery stream trimmed events that no node had decided (no node read them), Redis cannot say which
+     * were lost: a node that starts counts everything before the oldest entry left as gone, so a client older than it
+     * gets a reset, never a gap.
+     */
     @Test
-    void publishesAreRefusedWhileNoNodeStoresItsDecisionsBeyondTheBound() throws InterruptedException {
+    void eventsTrimmedBeforeAnyNodeDecidedThemAreGoneForEveryClientOlderThanTheStream() throws InterruptedException {
         RedisBackbone publisher = new RedisBackbone(RedisUri.parse(redis.uri()), HISTORY, 0, MAX_RETAINED);
         backbones.add(publisher);
-        int bound = 2 * HISTORY + RetentionScripts.HELD_ALLOWANCE;
-        List<EventDraft> batch = new ArrayList<>();
-        for (int i = 0; i < 1000; i++) {
-            batch.add(draft(String.valueOf(i)));
+        StreamId quiet = (StreamId) publisher.publish(new EventDraft("quiet", "message", "q", null), null).id();
+        List<EventDraft> busy = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            busy.add(new EventDraft("busy", "message", String.valueOf(i), null));
         }
-        for (int stored = 0; stored + batch.size() <= bound; stored += batch.size()) {
-            publisher.publish(batch, true, null);
+        StreamId last = null;
+        for (int i = 0; i < 10; i++) {
+            List<EventId> ids = publisher.publish(busy, true, null).ids();
+            last = (StreamId) ids.get(ids.size() - 1);
         }
-        long held = heldInRedis();
+        StreamId oldestLeft;
+        try (Jedis jedis = jedis()) {
+            oldestLeft = StreamEntries.id(jedis.xrange("herald:events", StreamEntryID.MINIMUM_ID,
+                    StreamEntryID.MAXIMUM_ID, 1).get(0).getID());
+        }
+        assertTrue(oldestLeft.compareTo(quiet) > 0, "the quiet event was trimmed: " + oldestLeft);
 
-        Backbone.UnavailableException refused = assertThrows(Backbone.UnavailableException.class,
-                () -> publisher.publish(batch, true, null));
-        assertTrue(refused.getMessage().contains("nothing was stored"), refused.getMessage());
-        assertEquals(held, heldInRedis());
-        // a node that starts decides them all, and publishing goes on
-        node(new RecordingListener());
-        await(() -> heldInRedis() == HISTORY, "the decisions stored");
-        publisher.publish(batch, true, null);
+        RecordingListener onLate = new RecordingListener();
+        node(onLate);
+
+        assertEquals(Replay.ResetReason.TOO_OLD, onLate.after(quiet.toString(), List.of("quiet")).reset());
+        assertEquals(Replay.ResetReason.TOO_OLD, onLate.after("0-0", List.of("quiet")).reset());
+        assertEquals(last, onLate.newestId());
+        assertEquals(HISTORY, onLate.held());
     }
 
     @Test
@@ -436,7 +449,8 @@ class RedisBackboneTest {
     void theScriptsRunByTheirShaAndComeBackAfterRedisForgetsThem() throws InterruptedException {
         RecordingListener onA = new RecordingListener();
         RedisBackbone a = node(onA);
-        a.publish(draft("0"), null);
+        // a key makes it a run of the publish script (a plain event is a plain XADD)
+        a.publish(draft("0"), "key-0");
         next(onA.stored);
         try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
             assertTrue(jedis.scriptExists(RetentionScripts.PUBLISH.sha1()));
@@ -444,7 +458,7 @@ class RedisBackboneTest {
             jedis.scriptFlush();
         }
 
-        Backbone.Published after = a.publish(draft("1"), null);
+        Backbone.Published after = a.publish(draft("1"), "key-1");
         assertEquals(after.id(), next(onA.stored).id());
         RecordingListener onLate = new RecordingListener();
         try (redis.clients.jedis.Jedis jedis = new redis.clients.jedis.Jedis("127.0.0.1", redis.port())) {
