@@ -61,7 +61,7 @@ public final class History {
     private final ForgottenTopics forgotten;
     /** Deciding SHARED: the events taken since the last drain, in order (some may be evicted already). */
     private final List<Event> heldSinceDrain = new ArrayList<>();
-    /** Deciding SHARED: the events evicted since the last drain, in order; the backbone drains them every 100 ms or 5,000 events. */
+    /** Deciding SHARED: the events evicted since the last drain, in order; the backbone drains them every 20 ms or 1,000 events. */
     private final List<EventId> evictedSinceDrain = new ArrayList<>();
     /** Deciding SHARED: the topics whose newest evicted event changed since the last drain. */
     private final Set<String> floorsSinceDrain = new LinkedHashSet<>();
@@ -189,7 +189,7 @@ public final class History {
 
     /**
      * What was decided since the last call, as of now, and forgets it: deciding {@code SHARED}, the backbone calls
-     * this at most every 100 ms or 5,000 events (so what is recorded stays within their evictions); {@code HERE}, no
+     * this at most every 20 ms or 1,000 events (so what is recorded stays within their evictions); {@code HERE}, no
      * change is ever recorded.
      */
     public RetentionChanges drainChanges() {

@@ -5,7 +5,7 @@ package dev.herald.backbone.redis;
  * events to the delivery stream, and every node's history decides what it keeps
  * ({@link dev.herald.history.History.Decisions#SHARED}) from the stream's order and the ids' times alone, so every
  * node decides alike; each node's reader then stores those decisions ({@link #DECIDED}: the events kept, those let
- * go) at most every 100 ms, once for all of them. A node that starts reads them with {@link HeldSnapshot}, and
+ * go) at most every 20 ms, once for all of them. A node that starts reads them with {@link HeldSnapshot}, and
  * decides the events of the stream after the last decisions itself, as the others did.
  *
  * <p>Keys, all under {@code herald:}. No key per topic: a topic that holds one event costs a hash entry or two.

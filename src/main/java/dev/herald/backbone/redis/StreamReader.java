@@ -20,7 +20,7 @@ import redis.clients.jedis.util.Pool;
 /**
  * This node's one reader of the event stream. It first loads what Redis stores into the hub's history,
  * then reads every entry after the last one it handed over, in order, for as long as the node runs, and after each
- * read, at most every 100 ms, stores what the history decided to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it retries
+ * read, at most every 20 ms, stores what the history decided to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it retries
  * with backoff, stores the decisions it could not, and resumes after that same entry, so no stored event is skipped.
  */
 final class StreamReader implements Runnable {
@@ -30,16 +30,16 @@ final class StreamReader implements Runnable {
     private static final int BATCH = 1000;
     /**
      * How often, at most, the decisions are stored while events keep coming: one script run for all those of this
-     * span (Redis's work per run is then spread over many events), and a node that starts decides at most this
-     * span's events again. Also stored at once when the stream is quiet (a read that finds nothing), at load, and
-     * after {@link #STORE_AFTER} entries.
+     * span (Redis's work per run is then spread over many events), short enough that the run, during which Redis
+     * serves nothing else, stays around a millisecond at thousands of publishes a second. Also stored at once when
+     * the stream is quiet (a read that finds nothing), at load, and after {@link #STORE_AFTER} entries.
      */
-    private static final long STORE_EVERY_NANOS = 100_000_000L;
+    private static final long STORE_EVERY_NANOS = 20_000_000L;
     /**
      * Entries read after which the decisions are stored however recent the last store (a node catching up reads
-     * thousands in 100 ms): keeps each script run to a few milliseconds, and what the history records in between.
+     * thousands in 20 ms): keeps each script run short, and what the history records in between.
      */
-    private static final int STORE_AFTER = 5000;
+    private static final int STORE_AFTER = 1000;
 
     private final Pool<Jedis> pool;
     /** Where Herald's keys start, {@code herald:}; the delivery stream is {@code <prefix>events}. */
@@ -54,7 +54,7 @@ final class StreamReader implements Runnable {
     private volatile StreamId last;
     /**
      * What the history decided that is not stored yet, since the last store that succeeded (or null): kept until a
-     * store succeeds; no read happens meanwhile, so it holds at most the decisions of 100 ms or 5,000 entries.
+     * store succeeds; no read happens meanwhile, so it holds at most the decisions of 20 ms or 1,000 entries.
      */
     private RetentionChanges unstored;
     /**
