@@ -141,7 +141,8 @@ public interface Backbone extends AutoCloseable {
 
         /**
          * What the history decided since the last call ({@link History#drainChanges}), for a backbone whose nodes
-         * decide alike ({@link History.Decisions#SHARED}) to store; it asks at most every 20 ms or 1,000 events while they come.
+         * decide alike ({@link History.Decisions#SHARED}) to store; it asks at most every 20 ms or 1,000 events
+         * while they come.
          */
         RetentionChanges retentionChanges();
 

@@ -61,7 +61,7 @@ public final class History {
     private final ForgottenTopics forgotten;
     /** Deciding SHARED: the events taken since the last drain, in order (some may be evicted already). */
     private final List<Event> heldSinceDrain = new ArrayList<>();
-    /** Deciding SHARED: the events evicted since the last drain, in order; the backbone drains them every 20 ms or 1,000 events. */
+    /** Deciding SHARED: the events evicted since the last drain, in order (drained every 20 ms or 1,000 events). */
     private final List<EventId> evictedSinceDrain = new ArrayList<>();
     /** Deciding SHARED: the topics whose newest evicted event changed since the last drain. */
     private final Set<String> floorsSinceDrain = new LinkedHashSet<>();

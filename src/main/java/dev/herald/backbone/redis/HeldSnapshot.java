@@ -74,7 +74,8 @@ record HeldSnapshot(StreamId newest, HeldEvents held) {
         }
         events.sort(Comparator.comparing(Event::id));
         return new HeldSnapshot(newest, new HeldEvents(base, decidedUpTo, events, floors,
-                folded.get() == null ? null : parse(folded.get()), StreamEntries.retainedEvents(retained.get().values())));
+                folded.get() == null ? null : parse(folded.get()),
+                StreamEntries.retainedEvents(retained.get().values())));
     }
 
     private static StreamId parse(String id) {

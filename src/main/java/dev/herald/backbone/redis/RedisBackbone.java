@@ -148,7 +148,8 @@ public final class RedisBackbone implements Backbone {
         for (int i = 0; i < fields.size(); i += 2) {
             hash.put(fields.get(i), fields.get(i + 1));
         }
-        return StreamEntries.id(jedis.xadd(STREAM, XAddParams.xAddParams().maxLen(historySize).approximateTrimming(), hash));
+        return StreamEntries.id(jedis.xadd(STREAM,
+                XAddParams.xAddParams().maxLen(historySize).approximateTrimming(), hash));
     }
 
     private Published publishByScript(Jedis jedis, List<EventDraft> drafts, boolean batch, String idempotencyKey) {

@@ -60,15 +60,17 @@ final class RetentionScripts {
             """;
 
     /**
-     * The first run of this layout on this Redis: it drops what an earlier layout kept for the history (stop every node of an earlier version
-     * first; their ids then get a reset, never a gap), starts the history after the stream's newest entry, and
-     * marks everything up to there decided, so that every event stored from now on is decided by the nodes.
+     * The first run of this layout on this Redis: it drops what an earlier layout kept for the history (stop every node
+     * of an earlier version first; their ids then get a reset, never a gap), starts the history after the stream's
+     * newest entry, and marks everything up to there decided, so that every event stored from now on is decided by the
+     * nodes.
      */
     private static final String FIRST_RUN = """
             local P = ARGV[1]
             local APPLIED, SINCE = P .. 'retention:applied', P .. 'retention:since'
             if redis.call('EXISTS', APPLIED) == 0 then
-              if redis.call('EXISTS', P .. 'retention:topics', P .. 'retention:forgotten:seq', P .. 'held:next') > 0 then
+              local earlier = {P .. 'retention:topics', P .. 'retention:forgotten:seq', P .. 'held:next'}
+              if redis.call('EXISTS', unpack(earlier)) > 0 then
                 local top = tonumber(redis.call('GET', P .. 'retention:top') or '0')
                 for n = 1, top do redis.call('UNLINK', P .. 'retention:holding:' .. n) end
                 redis.call('UNLINK', P .. 'held', P .. 'held:next', P .. 'retention:topics', P .. 'retention:top',
@@ -82,12 +84,12 @@ final class RetentionScripts {
             """;
 
     /**
-     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, the bound of retained topics ({@code herald.retained.max-topics}), the number of events, then for each event its topic
-     * key, its retain flag ('1' or '0'), the number of its entry's fields and values, and those.
-     * Answers {fingerprint, repeated, then the ids, in order}, or {@link #RETAINED_FULL} alone when the retains would
-     * give more topics than the bound a retained event (then nothing was stored). The events of one run are stored
-     * one after the other, and nothing can come between them. A single event without key nor retain needs none of
-     * this: it is a plain {@code XADD}.
+     * ARGV: prefix, idempotency key ('' for none), fingerprint, history size, the bound of retained topics ({@code
+     * herald.retained.max-topics}), the number of events, then for each event its topic key, its retain flag ('1' or
+     * '0'), the number of its entry's fields and values, and those. Answers {fingerprint, repeated, then the ids, in
+     * order}, or {@link #RETAINED_FULL} alone when the retains would give more topics than the bound a retained event
+     * (then nothing was stored). The events of one run are stored one after the other, and nothing can come between
+     * them. A single event without key nor retain needs none of this: it is a plain {@code XADD}.
      *
      * <p>A retained event's delivery entry has the field {@code retain} = {@code 1}, so that every node's reader
      * retains it in the same step as it delivers it; {@code retained} maps its topic to {@code [id, [field, value,

@@ -16,8 +16,8 @@ import redis.clients.jedis.resps.StreamEntry;
 
 /**
  * An event as a stream entry: fields {@code type}, {@code data}, and {@code topic} and {@code retry} when set; in the
- * delivery stream also {@code retain} = {@code 1} when it became its topic's retained event. The delivery stream also holds entries that are no events: {@code cleared} = topic, a
- * retained event cleared.
+ * delivery stream also {@code retain} = {@code 1} when it became its topic's retained event. The delivery stream also
+ * holds entries that are no events: {@code cleared} = topic, a retained event cleared.
  */
 final class StreamEntries {
 

@@ -18,10 +18,11 @@ import redis.clients.jedis.resps.StreamEntry;
 import redis.clients.jedis.util.Pool;
 
 /**
- * This node's one reader of the event stream. It first loads what Redis stores into the hub's history,
- * then reads every entry after the last one it handed over, in order, for as long as the node runs, and after each
- * read, at most every 20 ms, stores what the history decided to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it retries
- * with backoff, stores the decisions it could not, and resumes after that same entry, so no stored event is skipped.
+ * This node's one reader of the event stream. It first loads what Redis stores into the hub's history, then reads
+ * every entry after the last one it handed over, in order, for as long as the node runs, and at most every 20 ms
+ * stores what the history decided to keep and to let go ({@link RetentionScripts#DECIDED}). When Redis goes away it
+ * retries with backoff, stores the decisions it could not, and resumes after that same entry, so no stored event is
+ * skipped.
  */
 final class StreamReader implements Runnable {
 
