@@ -33,18 +33,22 @@ final class StreamEntries {
 
     /** Field and value, alternating, in a fixed order. */
     static List<String> fields(EventDraft draft) {
+        return fields(draft.topic(), draft.type(), draft.data(), draft.retryMs());
+    }
+
+    private static List<String> fields(String topic, String type, String data, Integer retryMs) {
         List<String> fields = new ArrayList<>(8);
-        if (draft.topic() != null) {
+        if (topic != null) {
             fields.add(TOPIC);
-            fields.add(draft.topic());
+            fields.add(topic);
         }
         fields.add(TYPE);
-        fields.add(draft.type());
+        fields.add(type);
         fields.add(DATA);
-        fields.add(draft.data());
-        if (draft.retryMs() != null) {
+        fields.add(data);
+        if (retryMs != null) {
             fields.add(RETRY);
-            fields.add(draft.retryMs().toString());
+            fields.add(retryMs.toString());
         }
         return fields;
     }
@@ -83,20 +87,7 @@ final class StreamEntries {
 
     /** An event's fields and values, alternating, as a JSON array: its value in {@code herald:held}. */
     static String heldJson(Event event) {
-        List<String> fields = new ArrayList<>(8);
-        if (event.topic() != null) {
-            fields.add(TOPIC);
-            fields.add(event.topic());
-        }
-        fields.add(TYPE);
-        fields.add(event.type());
-        fields.add(DATA);
-        fields.add(event.data());
-        if (event.retryMs() != null) {
-            fields.add(RETRY);
-            fields.add(event.retryMs().toString());
-        }
-        return Json.write(fields);
+        return Json.write(fields(event.topic(), event.type(), event.data(), event.retryMs()));
     }
 
     /** A held event as {@code herald:held} holds it: its id, and its fields and values alternating in JSON. */

@@ -22,13 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
@@ -270,34 +267,15 @@ class RedisBackboneTest {
 
     @Test
     void aNodeConfiguredUnlikeTheOneBeforeSaysSo() throws InterruptedException {
-        List<LogRecord> warnings = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.WARNING.intValue()) {
-                    warnings.add(record);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger logger = Logger.getLogger(StreamReader.class.getName());
-        logger.addHandler(handler);
-        try {
+        try (LogCapture warnings = LogCapture.of(StreamReader.class,
+                record -> record.getLevel().intValue() >= Level.WARNING.intValue())) {
             node(new RecordingListener());
             node(new RecordingListener());
-            assertEquals(List.of(), warnings.stream().map(LogRecord::getMessage).toList(), "configured alike");
+            assertEquals(List.of(), warnings.records().stream().map(LogRecord::getMessage).toList(),
+                    "configured alike");
             node(new RecordingListener(5, 0), 5);
-            await(() -> warnings.stream().anyMatch(w -> w.getMessage().contains("3 0, this one 5 0")),
+            await(() -> warnings.records().stream().anyMatch(w -> w.getMessage().contains("3 0, this one 5 0")),
                     "a warning naming both settings");
-        } finally {
-            logger.removeHandler(handler);
         }
     }
 
@@ -729,29 +707,11 @@ class RedisBackboneTest {
         RecordingListener onB = new RecordingListener();
         RedisBackbone a = node(onA);
         node(onB);
-        List<LogRecord> logged = new CopyOnWriteArrayList<>();
-        Handler handler = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getLevel().intValue() >= Level.INFO.intValue() && record.getMessage().startsWith("Redis at")) {
-                    logged.add(record);
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger outageLog = Logger.getLogger(RedisBackbone.class.getName());
-        outageLog.addHandler(handler);
-        try {
+        List<LogRecord> logged;
+        try (LogCapture outageLog = LogCapture.of(RedisBackbone.class, record -> record.getLevel().intValue()
+                >= Level.INFO.intValue() && record.getMessage().startsWith("Redis at"))) {
             survivesAnOutage(a, onA, onB);
-        } finally {
-            outageLog.removeHandler(handler);
+            logged = List.copyOf(outageLog.records());
         }
         // two nodes: each says once that Redis is gone and once that it is back, however many publishes failed
         assertEquals(List.of(Level.WARNING, Level.WARNING, Level.INFO, Level.INFO),
