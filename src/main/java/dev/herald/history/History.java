@@ -4,11 +4,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -59,12 +57,8 @@ public final class History {
     /** Only with an age limit: the topics by the age of their oldest event. */
     private final TreeSet<TopicEvents> oldestFirst;
     private final ForgottenTopics forgotten;
-    /** Deciding SHARED: the events taken since the last drain, in order (some may be evicted already). */
-    private final List<Event> heldSinceDrain = new ArrayList<>();
-    /** Deciding SHARED: the events evicted since the last drain, in order (drained every 20 ms or 1,000 events). */
-    private final List<EventId> evictedSinceDrain = new ArrayList<>();
-    /** Deciding SHARED: the topics whose newest evicted event changed since the last drain. */
-    private final Set<String> floorsSinceDrain = new LinkedHashSet<>();
+    /** What was decided since the last drain: recorded only deciding SHARED. */
+    private final DecisionLog log;
     private int held;
     /** Everything up to here is gone for every topic: the start of this history, or what Redis had trimmed. */
     private EventId base;
@@ -87,6 +81,7 @@ public final class History {
         this.maxAgeMillis = maxAgeMillis;
         this.oldestFirst = maxAgeMillis > 0 ? new TreeSet<>(TopicEvents.OLDEST_FIRST) : null;
         this.forgotten = new ForgottenTopics(capacity);
+        this.log = decisions == Decisions.SHARED ? new DecisionLog() : DecisionLog.NONE;
         this.base = ids.origin();
         this.newest = base;
     }
@@ -106,9 +101,7 @@ public final class History {
         long bornAt = event.id().bornAt(nowMillis);
         hold(event, bornAt, forgotten::take);
         newest = event.id();
-        if (decisions == Decisions.SHARED) {
-            heldSinceDrain.add(event);
-        }
+        log.took(event);
         expireAt(bornAt);
         while (held > capacity) {
             evictOldestOf(largestFirst.first(), Eviction.SPACE);
@@ -145,9 +138,7 @@ public final class History {
             oldestFirst.clear();
         }
         forgotten.clear();
-        heldSinceDrain.clear();
-        evictedSinceDrain.clear();
-        floorsSinceDrain.clear();
+        log.clear();
         held = 0;
         heldNow = 0;
         base = floor;
@@ -193,25 +184,10 @@ public final class History {
      * change is ever recorded.
      */
     public RetentionChanges drainChanges() {
-        List<RetentionChanges.Floor> floors = new ArrayList<>(floorsSinceDrain.size());
-        for (String key : floorsSinceDrain) {
+        return log.drain(newest, key -> {
             TopicEvents topic = topics.get(key);
-            EventId floor = topic != null ? topic.evicted() : forgotten.remembered(key);
-            floors.add(new RetentionChanges.Floor(key.equals(NO_TOPIC) ? null : key, floor));
-        }
-        Set<EventId> gone = new HashSet<>(evictedSinceDrain);
-        List<Event> stillHeld = new ArrayList<>(heldSinceDrain.size());
-        for (Event event : heldSinceDrain) {
-            if (!gone.contains(event.id())) {
-                stillHeld.add(event);
-            }
-        }
-        RetentionChanges changes = new RetentionChanges(newest, stillHeld, List.copyOf(evictedSinceDrain), floors,
-                forgotten.folded());
-        heldSinceDrain.clear();
-        evictedSinceDrain.clear();
-        floorsSinceDrain.clear();
-        return changes;
+            return topic != null ? topic.evicted() : forgotten.remembered(key);
+        }, forgotten.folded());
     }
 
     /** The id of the newest event, or the floor (at first the origin, e.g. {@code run-0}) when none is held. */
@@ -319,9 +295,9 @@ public final class History {
         if (topic == null) {
             topic = new TopicEvents(key, evictedOf.apply(key));
             topics.put(key, topic);
-            if (topic.evicted() != null && decisions == Decisions.SHARED) {
+            if (topic.evicted() != null) {
                 // what it let go may come from the folded id: stored, so that a node that starts finds it as is
-                floorsSinceDrain.add(key);
+                log.floorChanged(key);
             }
         } else {
             detach(topic);
@@ -334,10 +310,7 @@ public final class History {
     private void evictOldestOf(TopicEvents topic, Eviction reason) {
         detach(topic);
         Event gone = topic.evictOldest();
-        if (decisions == Decisions.SHARED) {
-            evictedSinceDrain.add(gone.id());
-            floorsSinceDrain.add(topic.key);
-        }
+        log.evicted(gone.id(), topic.key);
         held--;
         if (reason == Eviction.SPACE) {
             evictedForSpace++;
@@ -354,8 +327,8 @@ public final class History {
 
     /** {@code key}, when not null, is no longer remembered by name: its floor went into the folded id. */
     private void forgot(String key) {
-        if (key != null && decisions == Decisions.SHARED) {
-            floorsSinceDrain.add(key);
+        if (key != null) {
+            log.floorChanged(key);
         }
     }
 

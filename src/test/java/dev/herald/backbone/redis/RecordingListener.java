@@ -11,7 +11,6 @@ import dev.herald.history.Replay;
 import dev.herald.history.RetentionChanges;
 import dev.herald.history.StreamId;
 import java.util.Collection;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
