@@ -1,7 +1,6 @@
 package dev.herald.history;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -58,14 +57,8 @@ class DecisionLog {
         for (String key : floorsChanged) {
             floors.add(new RetentionChanges.Floor(key.equals(History.NO_TOPIC) ? null : key, floorOf.apply(key)));
         }
-        Set<EventId> gone = new HashSet<>(evicted);
-        List<Event> stillHeld = new ArrayList<>(taken.size());
-        for (Event event : taken) {
-            if (!gone.contains(event.id())) {
-                stillHeld.add(event);
-            }
-        }
-        RetentionChanges changes = new RetentionChanges(upTo, stillHeld, List.copyOf(evicted), floors, folded);
+        RetentionChanges changes = new RetentionChanges(upTo, RetentionChanges.withoutEvicted(taken, evicted),
+                List.copyOf(evicted), floors, folded);
         clear();
         return changes;
     }

@@ -25,13 +25,7 @@ public record RetentionChanges(EventId upTo, List<Event> held, List<EventId> evi
 
     /** These changes, then {@code later}: as of the later one, each topic's floor the later one's when it has one. */
     public RetentionChanges then(RetentionChanges later) {
-        Set<EventId> goneLater = new HashSet<>(later.evicted);
-        List<Event> stillHeld = new ArrayList<>(held.size() + later.held.size());
-        for (Event event : held) {
-            if (!goneLater.contains(event.id())) {
-                stillHeld.add(event);
-            }
-        }
+        List<Event> stillHeld = withoutEvicted(held, later.evicted);
         stillHeld.addAll(later.held);
         List<EventId> both = new ArrayList<>(evicted.size() + later.evicted.size());
         both.addAll(evicted);
@@ -40,5 +34,17 @@ public record RetentionChanges(EventId upTo, List<Event> held, List<EventId> evi
         floors.forEach(floor -> byTopic.put(floor.topic(), floor));
         later.floors.forEach(floor -> byTopic.put(floor.topic(), floor));
         return new RetentionChanges(later.upTo, stillHeld, both, new ArrayList<>(byTopic.values()), later.folded);
+    }
+
+    /** The events of {@code taken} not in {@code evicted}, in order, in a new list. */
+    static List<Event> withoutEvicted(List<Event> taken, List<EventId> evicted) {
+        Set<EventId> gone = new HashSet<>(evicted);
+        List<Event> kept = new ArrayList<>(taken.size());
+        for (Event event : taken) {
+            if (!gone.contains(event.id())) {
+                kept.add(event);
+            }
+        }
+        return kept;
     }
 }

@@ -42,9 +42,9 @@ import redis.clients.jedis.util.Pool;
  * {@link RetentionScripts#PUBLISH}, which adds the retained event to {@code herald:retained} too. Every node reads the
  * whole stream and delivers to its own clients; its history decides what to keep as every node's does, from the
  * stream's order alone, and its reader stores those decisions for all ({@link RetentionScripts#DECIDED}); a clear is
- * an entry of the stream too. So ids, order, catch-up and retained
- * events are the same everywhere, and survive every node's restart. Joins and leaves go over a channel, each node's
- * clients live in a hash that expires when the node dies.
+ * an entry of the stream too. So ids, order, catch-up and retained events are the same everywhere, and survive every
+ * node's restart. Joins and leaves go over a channel, each node's clients live in a hash that expires when the node
+ * dies.
  *
  * <p>Keys: those of {@link RetentionScripts}, {@code herald:idempotency} (hash, key to {@code id,id,...|fingerprint}) and
  * {@code herald:idempotency:order} (list, oldest key first, as long as the history), {@code herald:retained} (hash,
