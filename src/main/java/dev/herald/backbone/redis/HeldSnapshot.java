@@ -22,10 +22,12 @@ import redis.clients.jedis.resps.StreamEntry;
  * 100,000 held events blocked Redis for seconds).
  *
  * @param newest the delivery stream's newest entry ({@code 0-0} when empty): the reader goes on after it
+ * @param trimmedUndecided whether the stream trimmed entries that no node had decided (then {@code held.base()} is
+ *     just before its oldest entry left, and everything up to there counts as gone)
  * @param held the held events as decided, the stream's events after them, what each topic let go, and the retained
  *     events
  */
-record HeldSnapshot(StreamId newest, HeldEvents held) {
+record HeldSnapshot(StreamId newest, boolean trimmedUndecided, HeldEvents held) {
 
     static HeldSnapshot read(Jedis jedis, String prefix) {
         String stream = prefix + RetentionScripts.EVENTS;
@@ -55,10 +57,12 @@ record HeldSnapshot(StreamId newest, HeldEvents held) {
         // entries after the decisions that the stream trimmed before any node stored them are gone: perhaps none,
         // but Redis cannot tell, so everything before the oldest entry left counts as gone (a reset, never a gap)
         StreamId base = start;
+        boolean trimmedUndecided = false;
         if (!oldest.get().isEmpty()) {
             StreamId first = StreamEntries.id(oldest.get().get(0).getID());
             if (first.compareTo(decidedUpTo) > 0 && first.previous().compareTo(base) > 0) {
                 base = first.previous();
+                trimmedUndecided = true;
             }
         }
 
@@ -73,12 +77,13 @@ record HeldSnapshot(StreamId newest, HeldEvents held) {
             }
         }
         events.sort(Comparator.comparing(Event::id));
-        return new HeldSnapshot(newest, new HeldEvents(base, decidedUpTo, events, floors,
+        return new HeldSnapshot(newest, trimmedUndecided, new HeldEvents(base, decidedUpTo, events, floors,
                 folded.get() == null ? null : parse(folded.get()),
                 StreamEntries.retainedEvents(retained.get().values())));
     }
 
+    /** An id Redis stored, to its full range: {@code retention:since} may end in the greatest sequence number. */
     private static StreamId parse(String id) {
-        return StreamId.parse(id).orElseThrow(() -> new IllegalStateException("not a stream id: " + id));
+        return StreamEntries.id(new StreamEntryID(id));
     }
 }

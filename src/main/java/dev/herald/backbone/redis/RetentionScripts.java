@@ -19,7 +19,8 @@ package dev.herald.backbone.redis;
  * {@code herald.history.size}; {@code retention:folded}: the newest evicted id of the topics no longer remembered
  * by name; {@code retention:applied}: the newest event these decisions are stored for;
  * {@code retention:since}: everything up to this id is gone (the stream's newest entry when this layout first
- * ran on this Redis); {@code retention:settings}: {@code "size max-age"} of the node that started last;</li>
+ * ran on this Redis, or later the entry before the oldest one left when the stream trimmed entries no node had
+ * decided); {@code retention:settings}: {@code "size max-age"} of the node that started last;</li>
  * <li>{@code retained} (hash, topic to its retained event as {@code [id, [field, value, ...]]} in JSON): at most
  * {@code herald.retained.max-topics} topics, a bound the publish script keeps for every node; apart from the
  * held events, so eviction never touches it. A clear is an entry {@code cleared} = topic in {@code events}.</li>
@@ -159,7 +160,7 @@ final class RetentionScripts {
 
     /**
      * ARGV: prefix, {@code upTo}, folded ('' for none), the number of evicted ids, those, the number of events taken
-     * and still held, each as id and JSON, then topic key and floor ('' for none) pairs: a node's
+     * and still held, each as id and JSON, then topic key and floor ('' for none) pairs, one per topic: a node's
      * {@link dev.herald.history.RetentionChanges} since the decisions it stored last.
      * Applied only when {@code upTo} is newer than {@code retention:applied}, which it then becomes: every node
      * stores the same decisions, and the first to arrive stores them once. What a node sends covers everything after
@@ -182,30 +183,59 @@ final class RetentionScripts {
               redis.call('SET', FOLDED, folded)
               stored = folded
             end
-            local n, at = tonumber(ARGV[4]), 5
-            while n > 0 do
-              -- a thousand at a time: unpack puts them all on Lua's stack
-              local k = math.min(n, 1000)
-              redis.call('HDEL', HELD, unpack(ARGV, at, at + k - 1))
-              at, n = at + k, n - k
-            end
-            n, at = tonumber(ARGV[at]) * 2, at + 1
-            while n > 0 do
-              local k = math.min(n, 1000)
-              redis.call('HSET', HELD, unpack(ARGV, at, at + k - 1))
-              at, n = at + k, n - k
-            end
-            while at < #ARGV do
-              local topic, floor = ARGV[at], ARGV[at + 1]
-              local old = redis.call('HGET', EVICTED, topic)
-              if floor ~= '' then
-                if not old or newer(floor, old) then redis.call('HSET', EVICTED, topic, floor) end
-              elseif old and stored and not newer(old, stored) then
-                redis.call('HDEL', EVICTED, topic)
+            local function chunked(command, key, list, from, to)
+              -- a thousand at a time: unpack puts them all on Lua's stack (an even count, for field and value pairs)
+              while from <= to do
+                local last = math.min(to, from + 999)
+                redis.call(command, key, unpack(list, from, last))
+                from = last + 1
               end
+            end
+            local evicted = tonumber(ARGV[4])
+            chunked('HDEL', HELD, ARGV, 5, 4 + evicted)
+            local at = 5 + evicted
+            local held = tonumber(ARGV[at])
+            chunked('HSET', HELD, ARGV, at + 1, at + 2 * held)
+            at = at + 1 + 2 * held
+            -- the floors: one HMGET, one HSET and one HDEL per thousand topics, not a call per topic
+            local topics, floors = {}, {}
+            while at < #ARGV do
+              topics[#topics + 1], floors[#floors + 1] = ARGV[at], ARGV[at + 1]
               at = at + 2
             end
+            local raise, drop = {}, {}
+            for first = 1, #topics, 1000 do
+              local last = math.min(#topics, first + 999)
+              local olds = redis.call('HMGET', EVICTED, unpack(topics, first, last))
+              for i = first, last do
+                local old, floor = olds[i - first + 1], floors[i]
+                if floor ~= '' then
+                  if not old or newer(floor, old) then
+                    raise[#raise + 1] = topics[i]
+                    raise[#raise + 1] = floor
+                  end
+                elseif old and stored and not newer(old, stored) then
+                  drop[#drop + 1] = topics[i]
+                end
+              end
+            end
+            chunked('HSET', EVICTED, raise, 1, #raise)
+            chunked('HDEL', EVICTED, drop, 1, #drop)
             redis.call('SET', APPLIED, upTo)
+            return 1
+            """);
+
+    /**
+     * ARGV: prefix, an id. Everything up to it is gone: {@code retention:since} becomes it, when newer. Run by a node
+     * that found entries trimmed from the stream before any node decided them ({@link HeldSnapshot}), so that a node
+     * that starts after its decisions are stored knows it too (it could not tell from the stream any more).
+     */
+    static final LuaScript GONE = new LuaScript(IDS + """
+            local SINCE = ARGV[1] .. 'retention:since'
+            local since = redis.call('GET', SINCE)
+            if not since or newer(ARGV[2], since) then
+              redis.call('SET', SINCE, ARGV[2])
+            end
             return 1
             """);
 

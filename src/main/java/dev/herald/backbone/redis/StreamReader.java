@@ -139,6 +139,13 @@ final class StreamReader implements Runnable {
                     + "differently keep different events, so a client may be caught up on one and reset on another");
         }
         HeldSnapshot snapshot = HeldSnapshot.read(jedis, prefix);
+        if (snapshot.trimmedUndecided()) {
+            // before any decision of this node is stored: a node that sees those sees this too, and resets alike
+            RetentionScripts.GONE.run(jedis, List.of(prefix, snapshot.held().base().toString()));
+            LOG.info(() -> "the oldest entry of " + stream + " is after " + snapshot.held().base() + ", and no node "
+                    + "had decided up to there (none was reading): what lay between may have been trimmed unread, so "
+                    + "every client older than that gets a reset");
+        }
         unstored = null;
         listener.held(snapshot.held());
         decidedAtLoad = snapshot.held().decidedUpTo();

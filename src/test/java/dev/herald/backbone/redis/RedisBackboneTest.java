@@ -15,13 +15,16 @@ import dev.herald.history.EventId;
 import dev.herald.history.HeldEvents;
 import dev.herald.history.History;
 import dev.herald.history.Replay;
+import dev.herald.history.RetentionChanges;
 import dev.herald.history.StreamId;
 import dev.herald.history.Topics;
 import dev.herald.history.EventDraft;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
@@ -152,6 +155,66 @@ class RedisBackboneTest {
         assertTrue(replays > 10, "hardly anyone was caught up: " + replays);
     }
 
+    /**
+     * Stores of up to a thousand entries on as many new topics, each evicting one and folding one: a store changes up
+     * to two thousand floors, more than the script asks Redis for at once, and what it stores is what a history in
+     * memory decides, floor by floor.
+     */
+    @Test
+    void thousandsOfFloorsChangedInOneStoreAreStoredAsDecided() throws InterruptedException {
+        int size = 1_500;
+        RecordingListener onA = new RecordingListener(size, 0);
+        RedisBackbone a = node(onA, size, 0, MAX_RETAINED);
+        List<Event> published = new ArrayList<>();
+        for (int batch = 0; batch < 6; batch++) {
+            List<EventDraft> drafts = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                drafts.add(new EventDraft("t" + (published.size() + i), "message", String.valueOf(i), null));
+            }
+            List<EventId> ids = a.publish(drafts, true, null).ids();
+            for (int i = 0; i < ids.size(); i++) {
+                EventDraft draft = drafts.get(i);
+                published.add(new Event(ids.get(i), draft.topic(), "message", draft.data(), null));
+            }
+            // read before the next batch: the stream keeps about 1,500
+            EventId last = ids.get(ids.size() - 1);
+            await(() -> last.equals(onA.newestId()), "batch " + batch + " read");
+        }
+        String last = published.get(published.size() - 1).id().toString();
+        await(() -> last.equals(applied()), "every decision stored");
+        RecordingListener onLate = new RecordingListener(size, 0);
+        node(onLate, size, 0, MAX_RETAINED);
+        History decided = new History(StreamId.SCHEME, History.Decisions.HERE, size, 0);
+        published.forEach(event -> decided.append(event, 0));
+
+        assertTrue(onA.lost.isEmpty(), "the node fell behind");
+        assertEquals(size, heldInRedis());
+        // Redis holds the floors and folded id a history in memory decides, all of them and no other: none stays
+        // once its topic is folded, however the stores were cut
+        History inOneGo = new History(StreamId.SCHEME, History.Decisions.SHARED, size, 0);
+        published.forEach(event -> inOneGo.append(event, 0));
+        RetentionChanges all = inOneGo.drainChanges();
+        Map<String, String> floors = new HashMap<>();
+        all.floors().stream().filter(floor -> floor.evicted() != null)
+                .forEach(floor -> floors.put(RetentionScripts.key(floor.topic()), floor.evicted().toString()));
+        try (Jedis jedis = jedis()) {
+            assertEquals(floors, jedis.hgetAll("herald:retention:evicted"));
+            assertEquals(all.folded().toString(), jedis.get("herald:retention:folded"));
+        }
+        int caughtUp = 0;
+        for (int i = 1; i < published.size(); i++) {
+            List<String> client = List.of(published.get(i).topic());
+            for (String lastEventId : List.of(published.get(i - 1).id().toString(), published.get(i).id().toString())) {
+                Replay expected = decided.after(lastEventId, client);
+                assertEquals(expected, onA.after(lastEventId, client), lastEventId + " " + client);
+                assertEquals(expected, onLate.after(lastEventId, client), lastEventId + " " + client);
+                caughtUp += expected.isReset() ? 0 : 1;
+            }
+        }
+        // those held, and those remembered by name: caught up; those folded: reset
+        assertTrue(caughtUp > 2 * size, "hardly anyone was caught up: " + caughtUp);
+    }
+
     @Test
     void eventsPastTheMaximumAgeAreEvictedByTheNextPublishWhateverTheirTopic() throws InterruptedException {
         RecordingListener onA = new RecordingListener(100, 500);
@@ -236,6 +299,15 @@ class RedisBackboneTest {
         assertEquals(Replay.ResetReason.TOO_OLD, onLate.after("0-0", List.of("quiet")).reset());
         assertEquals(last, onLate.newestId());
         assertEquals(HISTORY, onLate.held());
+        // a node that starts once those decisions are stored, past the oldest entry left, cannot see from the
+        // stream that anything was trimmed undecided: Redis says so
+        String newest = last.toString();
+        await(() -> newest.equals(applied()), "the late node's decisions stored");
+        RecordingListener onNext = new RecordingListener();
+        node(onNext);
+        assertEquals(Replay.ResetReason.TOO_OLD, onNext.after(quiet.toString(), List.of("quiet")).reset());
+        assertEquals(Replay.ResetReason.TOO_OLD, onNext.after("0-0", List.of("quiet")).reset());
+        assertEquals(HISTORY, onNext.held());
     }
 
     @Test
@@ -281,6 +353,12 @@ class RedisBackboneTest {
 
     private Jedis jedis() {
         return new Jedis("127.0.0.1", redis.port());
+    }
+
+    private String applied() {
+        try (Jedis jedis = jedis()) {
+            return jedis.get("herald:retention:applied");
+        }
     }
 
     private long heldInRedis() {
