@@ -143,13 +143,8 @@ public final class RedisBackbone implements Backbone {
 
     /** One event, alone: one XADD, as nothing else has to happen in the same step. */
     private StreamId add(Jedis jedis, EventDraft draft) {
-        List<String> fields = StreamEntries.fields(draft);
-        Map<String, String> hash = new LinkedHashMap<>();
-        for (int i = 0; i < fields.size(); i += 2) {
-            hash.put(fields.get(i), fields.get(i + 1));
-        }
         return StreamEntries.id(jedis.xadd(STREAM,
-                XAddParams.xAddParams().maxLen(historySize).approximateTrimming(), hash));
+                XAddParams.xAddParams().maxLen(historySize).approximateTrimming(), StreamEntries.fieldMap(draft)));
     }
 
     private Published publishByScript(Jedis jedis, List<EventDraft> drafts, boolean batch, String idempotencyKey) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import redis.clients.jedis.StreamEntryID;
@@ -34,6 +35,16 @@ final class StreamEntries {
     /** Field and value, alternating, in a fixed order. */
     static List<String> fields(EventDraft draft) {
         return fields(draft.topic(), draft.type(), draft.data(), draft.retryMs());
+    }
+
+    /** The same fields and values, as a map in the same order: what an {@code XADD} of one event sends. */
+    static Map<String, String> fieldMap(EventDraft draft) {
+        List<String> fields = fields(draft);
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < fields.size(); i += 2) {
+            map.put(fields.get(i), fields.get(i + 1));
+        }
+        return map;
     }
 
     private static List<String> fields(String topic, String type, String data, Integer retryMs) {
