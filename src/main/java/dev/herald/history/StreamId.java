@@ -24,8 +24,9 @@ public record StreamId(long millis, long sequence) implements EventId {
     };
     public static final StreamId ORIGIN = new StreamId(0, 0);
 
-    // both parts are unsigned 64-bit in Redis; Herald keeps to what a long holds, which covers every real id
-    private static final Pattern FORMAT = Pattern.compile("(0|[1-9][0-9]{0,17})-(0|[1-9][0-9]{0,17})");
+    // both parts are unsigned 64-bit in Redis; Herald keeps to what a long holds, which covers every real id and
+    // every id it makes itself ({@link #previous()} of a first sequence number ends in the greatest long)
+    private static final Pattern FORMAT = Pattern.compile("(0|[1-9][0-9]{0,18})-(0|[1-9][0-9]{0,18})");
 
     public StreamId {
         if (millis < 0 || sequence < 0) {
@@ -38,7 +39,11 @@ public record StreamId(long millis, long sequence) implements EventId {
         if (!matcher.matches()) {
             return Optional.empty();
         }
-        return Optional.of(new StreamId(Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))));
+        try {
+            return Optional.of(new StreamId(Long.parseLong(matcher.group(1)), Long.parseLong(matcher.group(2))));
+        } catch (NumberFormatException beyondLong) {
+            return Optional.empty();
+        }
     }
 
     /** The greatest id before this one. */

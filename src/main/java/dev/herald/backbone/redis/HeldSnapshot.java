@@ -82,8 +82,7 @@ record HeldSnapshot(StreamId newest, boolean trimmedUndecided, HeldEvents held) 
                 StreamEntries.retainedEvents(retained.get().values())));
     }
 
-    /** An id Redis stored, to its full range: {@code retention:since} may end in the greatest sequence number. */
     private static StreamId parse(String id) {
-        return StreamEntries.id(new StreamEntryID(id));
+        return StreamId.parse(id).orElseThrow(() -> new IllegalStateException("not a stream id: " + id));
     }
 }
