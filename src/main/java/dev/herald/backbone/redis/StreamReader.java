@@ -143,8 +143,8 @@ final class StreamReader implements Runnable {
             // before any decision of this node is stored: a node that sees those sees this too, and resets alike
             RetentionScripts.GONE.run(jedis, List.of(prefix, snapshot.held().base().toString()));
             LOG.info(() -> "the oldest entry of " + stream + " is after " + snapshot.held().base() + ", and no node "
-                    + "had decided up to there (none was reading): what lay between may have been trimmed unread, so "
-                    + "every client older than that gets a reset");
+                    + "had decided up to there (none was reading, or all fell behind): what lay between may have been "
+                    + "trimmed unread, so every client older than that gets a reset");
         }
         unstored = null;
         listener.held(snapshot.held());
